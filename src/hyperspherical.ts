@@ -75,20 +75,58 @@ function toBatch(x: BatchLike, fn: string, arg: string, minCols: number) {
   return t as Tensor2D;
 }
 
-/** `sqrt(s)` with value 0 and gradient 0 at `s = 0` (never NaN). */
+/** A float 0/1 tensor with zero gradient: 1 where `t == 0`. */
+const isZero = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  value: tf.cast(tf.equal(inputs[0] as tf.Tensor, 0), "float32"),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as (t: tf.Tensor) => tf.Tensor;
+
+/** `sqrt(s)` (s >= 0) with value 0 and gradient 0 at `s = 0` (never NaN). */
 function safeSqrt<T extends tf.Tensor>(s: T): T {
-  const pos = tf.greater(s, 0);
-  return tf.where(pos, tf.sqrt(tf.where(pos, s, tf.onesLike(s))), 0) as T;
+  const zero = isZero(s);
+  return tf.mul(tf.sqrt(tf.add(s, zero)), tf.sub(1, zero)) as T;
 }
 
-/** `atan2(y, x)` with value 0 and gradient 0 where `x = y = 0`. */
+/** Element-wise `max(|a|, |b|)` (1 where both are 0), zero gradient. */
+const pairScale = tf.customGrad(
+  (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const a = inputs[0] as tf.Tensor;
+    const b = inputs[1] as tf.Tensor;
+    const m = tf.maximum(tf.abs(a), tf.abs(b));
+    return {
+      value: tf.where(tf.greater(m, 0), m, tf.onesLike(m)),
+      gradFunc: (_dy: tf.Tensor) => [tf.zerosLike(a), tf.zerosLike(b)],
+    };
+  },
+) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/**
+ * `atan2(y, x)` with value 0 and gradient 0 where `x = y = 0`. Both arguments
+ * are divided by `max(|x|, |y|)` first (atan2 is scale invariant), so the
+ * gradient `x / (x^2 + y^2)` cannot overflow for tiny arguments.
+ */
 function safeAtan2(y: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const both = tf.logicalAnd(tf.equal(x, 0), tf.equal(y, 0));
-  return tf.atan2(
-    tf.where(both, tf.zerosLike(y), y),
-    tf.where(both, tf.onesLike(x), x),
-  );
+  const s = pairScale(y, x);
+  const ys = tf.div(y, s);
+  const xs = tf.div(x, s);
+  const both = tf.mul(isZero(xs), isZero(ys));
+  return tf.atan2(tf.mul(ys, tf.sub(1, both)), tf.add(xs, both));
 }
+
+/**
+ * Per-row scale `m = max_j |x_j|` (1 for a zero row) as a constant `[N, 1]`.
+ * Dividing by it keeps squares away from float32 overflow (|x| > 1.8e19) and
+ * underflow (|x| < 1e-19). Gradients are exact with `m` held constant, since
+ * every quantity computed from `x / m` and rescaled by `m` equals the
+ * unscaled formula for any constant `m`.
+ */
+const rowScale = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const m = tf.max(tf.abs(inputs[0] as tf.Tensor), 1, true);
+  return {
+    value: tf.where(tf.greater(m, 0), m, tf.onesLike(m)),
+    gradFunc: (_dy: tf.Tensor) => tf.zerosLike(inputs[0] as tf.Tensor),
+  };
+}) as (x: Tensor2D) => Tensor2D;
 
 /** Reverse cumulative sum of squares: `tail[:, k] = sum_{j >= k} x[:, j]^2`. */
 function tailSquares(x: Tensor2D): Tensor2D {
@@ -107,9 +145,13 @@ function tailSquares(x: Tensor2D): Tensor2D {
  * gradient; `r = 0` for the zero vector with zero gradient; n = 2 gives the
  * single cosine `x_1 / ||x||`.
  *
- * **Notes**: in float32, the epsilon (default 1e-12) biases a cosine by a
- * relative `epsilon / (2 tail)`, below float32 resolution unless the tail
- * norm is below about 1e-5. Never NaN, in values or gradients.
+ * **Notes**: each row is first divided by its largest |x_j| (a constant for
+ * the gradient; exact, since the formula is rescaled accordingly), so squares
+ * neither overflow nor underflow in float32 for any finite input. The epsilon
+ * (default 1e-12) biases a cosine by a relative `epsilon / (2 tail)`, below
+ * float32 resolution unless the tail norm is below about 1e-5; as the formula
+ * says, it also sends the cosines of vectors much shorter than
+ * `sqrt(epsilon)` toward 0. Never NaN, in values or gradients.
  *
  * @param x Batch `[N, n]`, n >= 2.
  * @param options See {@linkcode AngleCosinesOptions}.
@@ -145,12 +187,26 @@ export function angleCosines(
   const xt = toBatch(x, "angleCosines", "x", 2);
   const out = tf.tidy(() => {
     const n = xt.shape[1];
-    const tail = tailSquares(xt);
-    const radius = safeSqrt(tf.squeeze(tf.slice(tail, [0, 0], [-1, 1]), [1]));
-    const head = tf.slice(xt, [0, 0], [-1, n - 1]);
+    const m = rowScale(xt);
+    const y = tf.div(xt, m);
+    const tail = tailSquares(y as Tensor2D);
+    const radius = tf.mul(
+      safeSqrt(tf.squeeze(tf.slice(tail, [0, 0], [-1, 1]), [1])),
+      tf.squeeze(m, [1]),
+    );
+    const head = tf.slice(y, [0, 0], [-1, n - 1]);
     const t = tf.slice(tail, [0, 0], [-1, n - 1]);
-    const cos = tf.div(head, tf.sqrt(tf.add(t, epsilon)));
-    const cosines = tf.where(tf.equal(t, 0), tf.fill(t.shape, zeroTail), cos);
+    // x_k / sqrt(tail_x + eps) = y_k / sqrt(tail_y + eps / m^2)
+    const zeroTailMask = isZero(t);
+    // a zero tail gets denominator 1 (then masked), never 0/0
+    const denom = tf.sqrt(
+      tf.add(tf.add(t, zeroTailMask), tf.div(epsilon, tf.square(m))),
+    );
+    const cos = tf.div(head, denom);
+    const cosines = tf.add(
+      tf.mul(cos, tf.sub(1, zeroTailMask)),
+      tf.mul(zeroTailMask, zeroTail),
+    );
     return { radius: radius as Tensor1D, cosines: cosines as Tensor2D };
   });
   if (owned) xt.dispose();
@@ -167,8 +223,12 @@ export function angleCosines(
  * **Special cases**: where both `atan2` arguments are zero (a zero tail) the
  * angle is 0 with zero gradient; the zero vector has `r = 0` and all angles 0.
  *
- * **Notes**: float32 angles are accurate to about 1e-7 rad; `atan2` is well
- * conditioned everywhere, unlike `acos` of a cosine near the poles.
+ * **Notes**: rows are rescaled by their largest |x_j| first (angles are scale
+ * invariant), so any finite float32 input works, though components smaller
+ * than about 1e-19 times the row's largest one are lost to float32 underflow
+ * of their squares; float32 angles are accurate
+ * to about 1e-7 rad; `atan2` is well conditioned everywhere, unlike `acos` of
+ * a cosine near the poles.
  *
  * @param x Batch `[N, n]`, n >= 2.
  * @returns `{ radius: [N], angles: [N, n-1] }`; the caller disposes both.
@@ -189,17 +249,22 @@ export function toHyperspherical(x: BatchLike): HypersphericalCoordinates {
   const xt = toBatch(x, "toHyperspherical", "x", 2);
   const out = tf.tidy(() => {
     const n = xt.shape[1];
-    const tail = tailSquares(xt);
-    const radius = safeSqrt(tf.squeeze(tf.slice(tail, [0, 0], [-1, 1]), [1]));
+    const m = rowScale(xt);
+    const y = tf.div(xt, m) as Tensor2D; // angles are scale invariant
+    const tail = tailSquares(y);
+    const radius = tf.mul(
+      safeSqrt(tf.squeeze(tf.slice(tail, [0, 0], [-1, 1]), [1])),
+      tf.squeeze(m, [1]),
+    );
     const parts: tf.Tensor[] = [];
     if (n > 2) {
       const rest = safeSqrt(tf.slice(tail, [0, 1], [-1, n - 2]));
-      parts.push(safeAtan2(rest, tf.slice(xt, [0, 0], [-1, n - 2])));
+      parts.push(safeAtan2(rest, tf.slice(y, [0, 0], [-1, n - 2])));
     }
     parts.push(
       safeAtan2(
-        tf.slice(xt, [0, n - 1], [-1, 1]),
-        tf.slice(xt, [0, n - 2], [-1, 1]),
+        tf.slice(y, [0, n - 1], [-1, 1]),
+        tf.slice(y, [0, n - 2], [-1, 1]),
       ),
     );
     const angles = parts.length === 1 ? parts[0] : tf.concat(parts, 1);

@@ -9,14 +9,18 @@
 import assert from "node:assert/strict";
 
 export { assert };
-export const {
-  equal,
-  deepEqual,
-  notEqual,
-  ok,
-  throws,
-  rejects,
-} = assert;
+/** Strict equality (`node:assert/strict` `equal`). */
+export const equal: typeof assert.equal = assert.equal;
+/** Deep strict equality. */
+export const deepEqual: typeof assert.deepEqual = assert.deepEqual;
+/** Strict inequality. */
+export const notEqual: typeof assert.notEqual = assert.notEqual;
+/** Truthiness. */
+export const ok: typeof assert.ok = assert.ok;
+/** Expects a function to throw (class, regexp or validator). */
+export const throws: typeof assert.throws = assert.throws;
+/** Expects a promise to reject. */
+export const rejects: typeof assert.rejects = assert.rejects;
 
 /**
  * Asserts `|actual - expected| <= atol + rtol * |expected|` for a number or
