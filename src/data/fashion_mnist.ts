@@ -1,0 +1,174 @@
+/**
+ * Fashion-MNIST (Xiao, Rasul, Vollgraf 2017; Zalando Research; MIT
+ * license): the full set from the shared data folder when present, else the
+ * stratified subset bundled in the repository's `data/` folder.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import type { Dataset } from "./dataset.ts";
+import { loadIdx } from "./idx.ts";
+import { checkLimit } from "./_bytes.ts";
+
+/** The ten Fashion-MNIST class names, index = label. */
+export const FASHION_MNIST_CLASSES: readonly string[] = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+];
+
+/** The bundled subset's folder (`<repo>/data/fashion-mnist-subset/`). */
+export const BUNDLED_DIR: string = fileURLToPath(
+  new URL("../../data/fashion-mnist-subset/", import.meta.url),
+);
+
+/** The full set's folder (`<repo>/../shared/data/fashion-mnist/`). */
+export const FULL_DIR: string = fileURLToPath(
+  new URL("../../../shared/data/fashion-mnist/", import.meta.url),
+);
+
+/** Options of {@linkcode loadBundled} and {@linkcode loadFashionMnist}. */
+export interface FashionMnistOptions {
+  /**
+   * Keep only the first `limit` images of each split.
+   * @default {undefined} (all)
+   */
+  limit?: number;
+}
+
+/** Options of {@linkcode loadFashionMnist}. */
+export interface LoadFashionMnistOptions extends FashionMnistOptions {
+  /**
+   * `"auto"`: the full set when its folder exists, else the bundled subset;
+   * `"full"` or `"bundled"` force one (a missing full set then throws).
+   * @default {"auto"}
+   */
+  source?: "auto" | "full" | "bundled";
+  /**
+   * The folder of the full set's four `.gz` files.
+   * @default {FULL_DIR}
+   */
+  dir?: string;
+}
+
+/** Train and test splits of Fashion-MNIST. */
+export interface FashionMnistSplits {
+  /** Training images `[N, 28, 28, 1]` with labels and class names. */
+  train: Dataset;
+  /** Test images `[N, 28, 28, 1]` with labels and class names. */
+  test: Dataset;
+}
+
+async function loadDir(
+  dir: string,
+  options: FashionMnistOptions,
+): Promise<FashionMnistSplits> {
+  checkLimit(options.limit, "load Fashion-MNIST");
+  const names = FASHION_MNIST_CLASSES.slice();
+  const opts = { limit: options.limit, names };
+  const train = await loadIdx(
+    `${dir}train-images-idx3-ubyte.gz`,
+    `${dir}train-labels-idx1-ubyte.gz`,
+    opts,
+  );
+  const test = await loadIdx(
+    `${dir}t10k-images-idx3-ubyte.gz`,
+    `${dir}t10k-labels-idx1-ubyte.gz`,
+    opts,
+  );
+  return { train, test };
+}
+
+/**
+ * Loads the bundled Fashion-MNIST subset: 1,000 training and 200 test
+ * images per class (10,000 + 2,000), a seeded stratified draw from the full
+ * set documented in `data/README.md`. Image ids are the indices in the full
+ * set.
+ *
+ * @param options Limit.
+ * @returns `{ train, test }`.
+ * @throws {DataFormatError} When the bundled files are damaged.
+ *
+ * @example Sizes and class balance
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadBundled } from "./fashion_mnist.ts";
+ *
+ * const { train, test } = await loadBundled();
+ * assert.deepEqual(train.shape, [10000, 28, 28, 1]);
+ * assert.deepEqual(test.shape, [2000, 28, 28, 1]);
+ * assert.equal(train.labels!.filter((l) => l === 9).length, 1000);
+ * ```
+ */
+export async function loadBundled(
+  options: FashionMnistOptions = {},
+): Promise<FashionMnistSplits> {
+  const splits = await loadDir(BUNDLED_DIR, options);
+  const ids = JSON.parse(
+    await Deno.readTextFile(`${BUNDLED_DIR}indices.json`),
+  ) as {
+    train: number[];
+    test: number[];
+  };
+  splits.train.ids = ids.train.slice(0, splits.train.shape[0]).map(String);
+  splits.test.ids = ids.test.slice(0, splits.test.shape[0]).map(String);
+  return splits;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (err) {
+    if (
+      err instanceof Deno.errors.NotFound ||
+      err instanceof Deno.errors.PermissionDenied
+    ) return false;
+    throw err;
+  }
+}
+
+/**
+ * Loads Fashion-MNIST: the full 60,000 + 10,000 images from `dir`
+ * (`../shared/data/fashion-mnist/` beside the repository) when it exists,
+ * otherwise the bundled subset ({@linkcode loadBundled}).
+ *
+ * @param options Source, folder, limit.
+ * @returns `{ train, test, source }` where `source` says which was used.
+ * @throws {DataFormatError} When the files are damaged.
+ * @throws {Deno.errors.NotFound} With `source: "full"` and no full set.
+ * @throws {RangeError} On a bad `source` or `limit`.
+ *
+ * @example Forcing the bundled subset
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadFashionMnist } from "./fashion_mnist.ts";
+ *
+ * const fm = await loadFashionMnist({ source: "bundled", limit: 5 });
+ * assert.equal(fm.source, "bundled");
+ * assert.equal(fm.train.shape[0], 5);
+ * assert.equal(fm.train.names![9], "Ankle boot");
+ * ```
+ */
+export async function loadFashionMnist(
+  options: LoadFashionMnistOptions = {},
+): Promise<FashionMnistSplits & { source: "full" | "bundled" }> {
+  const source = options.source ?? "auto";
+  if (source !== "auto" && source !== "full" && source !== "bundled") {
+    throw new RangeError(
+      `Cannot load Fashion-MNIST: "source" must be "auto", "full" or "bundled", found "${source}"`,
+    );
+  }
+  let dir = options.dir ?? FULL_DIR;
+  if (!dir.endsWith("/")) dir += "/";
+  if (source === "full" || (source === "auto" && await isDir(dir))) {
+    return { ...await loadDir(dir, options), source: "full" };
+  }
+  return { ...await loadBundled(options), source: "bundled" };
+}

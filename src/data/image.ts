@@ -1,0 +1,328 @@
+/**
+ * Single-image helpers: PNG/JPEG decoding to `[0, 1]` floats (with the npm
+ * libraries `fast-png` and `jpeg-js`), channel conversion, center crop and
+ * separable resizing (bilinear or area).
+ *
+ * @module
+ */
+import {
+  convertIndexedToRgb,
+  decode as decodePng,
+  hasPngSignature,
+} from "fast-png";
+import jpeg from "jpeg-js";
+import { DataFormatError } from "../errors.ts";
+
+/** One decoded image, HWC, values in `[0, 1]`. */
+export interface Image {
+  /** `height * width * channels` values, row-major, channels last. */
+  data: Float32Array;
+  /** Rows. */
+  height: number;
+  /** Columns. */
+  width: number;
+  /** Values per pixel. */
+  channels: number;
+}
+
+/**
+ * Decodes a PNG (8 or 16 bit, gray, gray+alpha, RGB, RGBA, indexed) or a
+ * baseline/progressive JPEG to floats in `[0, 1]`. Format is detected from
+ * the bytes, not the name. Alpha is kept as a channel (drop it with
+ * {@linkcode toChannels}).
+ *
+ * @param bytes The file's bytes.
+ * @param file The file name used in error messages.
+ * @returns The image.
+ * @throws {DataFormatError} When the bytes are neither PNG nor JPEG, or the
+ * decoder fails (truncated, corrupt).
+ *
+ * @example A 1x1 gray PNG made with fast-png
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encode } from "fast-png";
+ * import { decodeImage } from "./image.ts";
+ *
+ * const png = encode({ width: 1, height: 1, channels: 1, depth: 8, data: new Uint8Array([51]) });
+ * const img = decodeImage(png, "a.png");
+ * assert.deepEqual([img.height, img.width, img.channels], [1, 1, 1]);
+ * assert.equal(img.data[0], Math.fround(0.2));
+ * ```
+ */
+export function decodeImage(bytes: Uint8Array, file: string): Image {
+  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 &&
+    bytes[2] === 0xff;
+  if (hasPngSignature(bytes)) {
+    let png;
+    try {
+      png = decodePng(bytes);
+    } catch (err) {
+      throw new DataFormatError(
+        `Cannot decode PNG "${file}": ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        { file },
+      );
+    }
+    let { data, channels } = png;
+    if (png.palette) {
+      data = convertIndexedToRgb(png);
+      channels = png.palette[0]?.length ?? 3;
+    }
+    const n = png.width * png.height * channels;
+    if (data.length < n || png.width === 0 || png.height === 0) {
+      throw new DataFormatError(
+        `Cannot decode PNG "${file}": expected ${n} values for ${png.width}x${png.height}x${channels}, found ${data.length}`,
+        { file },
+      );
+    }
+    const max = png.depth === 16
+      ? 65535
+      : png.depth === 8 || png.palette
+      ? 255
+      : (1 << png.depth) - 1;
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = data[i] / max;
+    return { data: out, height: png.height, width: png.width, channels };
+  }
+  if (isJpeg) {
+    let img;
+    try {
+      img = jpeg.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: false,
+        maxResolutionInMP: 100,
+      });
+    } catch (err) {
+      throw new DataFormatError(
+        `Cannot decode JPEG "${file}": ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        { file },
+      );
+    }
+    const n = img.width * img.height * 3;
+    if (img.width === 0 || img.height === 0 || img.data.length < n) {
+      throw new DataFormatError(
+        `Cannot decode JPEG "${file}": expected ${n} values for ${img.width}x${img.height}x3, found ${img.data.length}`,
+        { file },
+      );
+    }
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = img.data[i] / 255;
+    return { data: out, height: img.height, width: img.width, channels: 3 };
+  }
+  const head = Array.from(
+    bytes.subarray(0, 4),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join(" ");
+  throw new DataFormatError(
+    `Cannot decode image "${file}": expected a PNG ("89 50 4e 47") or JPEG ("ff d8 ff") signature, found "${head}"`,
+    { file, offset: 0 },
+  );
+}
+
+/**
+ * Converts an image to 1 (gray, ITU-R BT.601 luma `0.299 R + 0.587 G +
+ * 0.114 B`) or 3 (RGB; gray is replicated) channels; alpha is dropped.
+ *
+ * @param img The image (1 to 4 channels).
+ * @param channels `1` or `3`.
+ * @returns A new image with `channels` channels (the input when it already
+ * has them).
+ * @throws {RangeError} When `channels` is not 1 or 3.
+ *
+ * @example RGB to gray
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toChannels } from "./image.ts";
+ *
+ * const g = toChannels({ data: new Float32Array([1, 0, 0]), height: 1, width: 1, channels: 3 }, 1);
+ * assert.equal(g.data[0], Math.fround(0.299));
+ * ```
+ */
+export function toChannels(img: Image, channels: 1 | 3): Image {
+  if (channels !== 1 && channels !== 3) {
+    throw new RangeError(
+      `Cannot convert image: "channels" must be 1 or 3, found "${channels}"`,
+    );
+  }
+  const c = img.channels;
+  if (c === channels) return img;
+  const px = img.height * img.width;
+  const out = new Float32Array(px * channels);
+  const color = c >= 3;
+  for (let p = 0; p < px; p++) {
+    const s = p * c;
+    if (channels === 1) {
+      out[p] = color
+        ? 0.299 * img.data[s] + 0.587 * img.data[s + 1] +
+          0.114 * img.data[s + 2]
+        : img.data[s];
+    } else if (color) {
+      out[3 * p] = img.data[s];
+      out[3 * p + 1] = img.data[s + 1];
+      out[3 * p + 2] = img.data[s + 2];
+    } else {
+      out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = img.data[s];
+    }
+  }
+  return { data: out, height: img.height, width: img.width, channels };
+}
+
+/**
+ * Cuts the central `size x size` square (or `[h, w]` rectangle); when the
+ * margin is odd the extra pixel is dropped at the bottom/right.
+ *
+ * @param img The image.
+ * @param size Side, or `[height, width]`, of the crop; at most the image's.
+ * @returns The cropped image.
+ * @throws {RangeError} When the crop is larger than the image or not a
+ * positive integer.
+ *
+ * @example 4x4 -> center 2x2
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { centerCrop } from "./image.ts";
+ *
+ * const data = Float32Array.from({ length: 16 }, (_, i) => i / 16);
+ * const c = centerCrop({ data, height: 4, width: 4, channels: 1 }, 2);
+ * assert.deepEqual(Array.from(c.data), [5, 6, 9, 10].map((v) => v / 16));
+ * ```
+ */
+export function centerCrop(img: Image, size: number | [number, number]): Image {
+  const [ch, cw] = typeof size === "number" ? [size, size] : size;
+  if (
+    !Number.isInteger(ch) || !Number.isInteger(cw) || ch < 1 || cw < 1 ||
+    ch > img.height || cw > img.width
+  ) {
+    throw new RangeError(
+      `Cannot crop image: crop "${ch}x${cw}" must be positive integers within the image "${img.height}x${img.width}"`,
+    );
+  }
+  const top = Math.floor((img.height - ch) / 2);
+  const left = Math.floor((img.width - cw) / 2);
+  const c = img.channels;
+  const out = new Float32Array(ch * cw * c);
+  for (let y = 0; y < ch; y++) {
+    const src = ((top + y) * img.width + left) * c;
+    out.set(img.data.subarray(src, src + cw * c), y * cw * c);
+  }
+  return { data: out, height: ch, width: cw, channels: c };
+}
+
+/** Per output index: the input indices and weights (summing to 1). */
+type Taps = { index: number[]; weight: number[] }[];
+
+function bilinearTaps(inSize: number, outSize: number): Taps {
+  const taps: Taps = [];
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    // Half-pixel centers (tf.image.resizeBilinear with halfPixelCenters).
+    let x = (o + 0.5) * scale - 0.5;
+    x = Math.min(Math.max(x, 0), inSize - 1);
+    const i0 = Math.floor(x);
+    const i1 = Math.min(i0 + 1, inSize - 1);
+    const f = x - i0;
+    taps.push(
+      i1 === i0
+        ? { index: [i0], weight: [1] }
+        : { index: [i0, i1], weight: [1 - f, f] },
+    );
+  }
+  return taps;
+}
+
+function areaTaps(inSize: number, outSize: number): Taps {
+  const taps: Taps = [];
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    const a = o * scale;
+    const b = (o + 1) * scale;
+    const index: number[] = [];
+    const weight: number[] = [];
+    for (let i = Math.floor(a); i < Math.ceil(b - 1e-9); i++) {
+      const w = Math.min(b, i + 1) - Math.max(a, i);
+      if (w > 1e-12) {
+        index.push(Math.min(i, inSize - 1));
+        weight.push(w / scale);
+      }
+    }
+    taps.push({ index, weight });
+  }
+  return taps;
+}
+
+/**
+ * Resizes an image to `[height, width]`, separably.
+ *
+ * *Method*: `"bilinear"` interpolates with half-pixel centers (the
+ * convention of `tf.image.resizeBilinear(..., halfPixelCenters=true)` and
+ * PIL), clamping at the borders; `"area"` averages each output pixel's
+ * footprint exactly (fractional overlaps weighted), which is an exact box
+ * mean for integer downscales and the better choice when shrinking.
+ *
+ * @param img The image.
+ * @param size `[height, width]` of the result.
+ * @param method `"bilinear"` or `"area"`.
+ * @returns A new image (the input itself when the size is unchanged).
+ * @throws {RangeError} On a non-positive size or unknown method.
+ *
+ * @example Area-downscaling 2x2 to 1x1 is the mean
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resizeImage } from "./image.ts";
+ *
+ * const r = resizeImage({ data: new Float32Array([0, 0.25, 0.5, 1]), height: 2, width: 2, channels: 1 }, [1, 1], "area");
+ * assert.equal(r.data[0], 0.4375);
+ * ```
+ */
+export function resizeImage(
+  img: Image,
+  size: [number, number],
+  method: "bilinear" | "area" = "area",
+): Image {
+  const [oh, ow] = size;
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {
+    throw new RangeError(
+      `Cannot resize image: "size" must be two positive integers, found "[${size}]"`,
+    );
+  }
+  if (method !== "bilinear" && method !== "area") {
+    throw new RangeError(
+      `Cannot resize image: "method" must be "bilinear" or "area", found "${method}"`,
+    );
+  }
+  if (oh === img.height && ow === img.width) return img;
+  const taps = method === "area" ? areaTaps : bilinearTaps;
+  const ty = taps(img.height, oh);
+  const tx = taps(img.width, ow);
+  const c = img.channels;
+  // Rows first: [H, W, C] -> [oh, W, C].
+  const mid = new Float64Array(oh * img.width * c);
+  for (let y = 0; y < oh; y++) {
+    const { index, weight } = ty[y];
+    for (let k = 0; k < index.length; k++) {
+      const src = index[k] * img.width * c;
+      const wk = weight[k];
+      const dst = y * img.width * c;
+      for (let j = 0; j < img.width * c; j++) {
+        mid[dst + j] += wk * img.data[src + j];
+      }
+    }
+  }
+  const out = new Float32Array(oh * ow * c);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      const { index, weight } = tx[x];
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        for (let k = 0; k < index.length; k++) {
+          s += weight[k] * mid[(y * img.width + index[k]) * c + ch];
+        }
+        out[(y * ow + x) * c + ch] = Math.min(1, Math.max(0, s));
+      }
+    }
+  }
+  return { data: out, height: oh, width: ow, channels: c };
+}
