@@ -1,0 +1,249 @@
+/**
+ * Saving and loading `tf.LayersModel`s in Deno without tfjs-node: tfjs's own
+ * layers format (`model.json` + `weights.bin`) written through
+ * `tf.io.withSaveHandler` and read back through `tf.io.fromMemory`. Every
+ * file is written atomically (a temporary file in the same directory, then a
+ * rename), so a crash never leaves a half-written model behind.
+ *
+ * @module
+ */
+import { tf } from "../_tf.ts";
+import type { io, LayersModel } from "@tensorflow/tfjs";
+import { DataFormatError } from "../errors.ts";
+
+/** Name of the topology file inside a saved model directory. */
+export const MODEL_JSON = "model.json";
+/** Name of the weights file inside a saved model directory. */
+export const WEIGHTS_BIN = "weights.bin";
+
+/**
+ * Writes `data` to `path` atomically: a temporary sibling file, then a rename
+ * over `path` (atomic on POSIX file systems).
+ *
+ * @param path Destination file.
+ * @param data Bytes, or a string written as UTF-8.
+ * @returns Resolves when the file is in place.
+ * @throws {Deno.errors.NotFound} When the directory does not exist.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileAtomic } from "./io.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.txt`, "hello");
+ * assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "hello");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+): Promise<void> {
+  const bytes = typeof data === "string"
+    ? new TextEncoder().encode(data)
+    : data;
+  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+function joinBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const total = data.reduce((s, b) => s + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const b of data) {
+    out.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  return out;
+}
+
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+/**
+ * Saves a layers model to `dir` as `model.json` + `weights.bin` (tfjs's
+ * layers format, readable by `tf.loadLayersModel` from a URL too).
+ *
+ * @param model The model.
+ * @param dir Directory; created (with parents) if missing.
+ * @returns Resolves when both files are written.
+ * @throws {Deno.errors.PermissionDenied} Without write permission.
+ *
+ * @example Round trip of a tiny model
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../_tf.ts";
+ * import { loadLayersModel, saveLayersModel } from "./io.ts";
+ *
+ * const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * const dir = await Deno.makeTempDir();
+ * await saveLayersModel(m, dir);
+ * const back = await loadLayersModel(dir);
+ * const x = tf.ones([1, 3]);
+ * const a = m.predict(x) as tf.Tensor;
+ * const b = back.predict(x) as tf.Tensor;
+ * assert.deepEqual(await a.data(), await b.data());
+ * tf.dispose([x, a, b]);
+ * m.dispose();
+ * back.dispose();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function saveLayersModel(
+  model: LayersModel,
+  dir: string,
+): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const weights = artifacts.weightData === undefined
+      ? new Uint8Array(0)
+      : joinBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
+    const json = {
+      modelTopology: artifacts.modelTopology,
+      format: artifacts.format ?? "layers-model",
+      generatedBy: artifacts.generatedBy,
+      convertedBy: artifacts.convertedBy ?? null,
+      weightsManifest: [{
+        paths: [`./${WEIGHTS_BIN}`],
+        weights: artifacts.weightSpecs ?? [],
+      }],
+    };
+    await writeFileAtomic(`${dir}/${WEIGHTS_BIN}`, weights);
+    await writeFileAtomic(`${dir}/${MODEL_JSON}`, JSON.stringify(json));
+    return {
+      modelArtifactsInfo: {
+        dateSaved: new Date(),
+        modelTopologyType: "JSON",
+        weightDataBytes: weights.byteLength,
+      },
+    };
+  }));
+}
+
+async function readOrFail(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new DataFormatError(
+        `Cannot load model: file "${path}" is missing; save the model again`,
+        { file: path },
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * Loads a layers model saved by {@linkcode saveLayersModel}.
+ *
+ * @param dir Directory holding `model.json` and `weights.bin`.
+ * @returns The model, with its saved weights.
+ * @throws {DataFormatError} When a file is missing, `model.json` is not valid
+ * JSON or lacks the topology, or `weights.bin` does not hold exactly the bytes
+ * the manifest lists; the error's `file` names the file.
+ *
+ * @example A missing directory names the file it looked for
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadLayersModel } from "./io.ts";
+ * import { DataFormatError } from "../errors.ts";
+ *
+ * await assert.rejects(loadLayersModel("/nonexistent"), (e: unknown) =>
+ *   e instanceof DataFormatError && e.file === "/nonexistent/model.json");
+ * ```
+ */
+export async function loadLayersModel(dir: string): Promise<LayersModel> {
+  const jsonPath = `${dir}/${MODEL_JSON}`;
+  const weightsPath = `${dir}/${WEIGHTS_BIN}`;
+  const text = new TextDecoder().decode(await readOrFail(jsonPath));
+  let json: {
+    modelTopology?: object;
+    weightsManifest?: Array<{ weights?: io.WeightsManifestEntry[] }>;
+  };
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DataFormatError(
+      `Cannot load model: "${jsonPath}" is not valid JSON (${
+        (e as Error).message
+      }); save the model again`,
+      { file: jsonPath },
+    );
+  }
+  if (
+    json === null || typeof json !== "object" ||
+    typeof json.modelTopology !== "object" ||
+    !Array.isArray(json.weightsManifest)
+  ) {
+    throw new DataFormatError(
+      `Cannot load model: "${jsonPath}" lacks "modelTopology" or "weightsManifest"; save the model again`,
+      { file: jsonPath },
+    );
+  }
+  const specs = json.weightsManifest.flatMap((g) => g.weights ?? []);
+  let expected = 0;
+  for (const s of specs) {
+    const per = BYTES[s.dtype];
+    if (per === undefined || s.quantization !== undefined) {
+      throw new DataFormatError(
+        `Cannot load model: weight "${s.name}" in "${jsonPath}" has unsupported dtype "${s.dtype}"`,
+        { file: jsonPath },
+      );
+    }
+    expected += per * s.shape.reduce((a, b) => a * b, 1);
+  }
+  const weights = await readOrFail(weightsPath);
+  if (weights.byteLength !== expected) {
+    throw new DataFormatError(
+      `Cannot load model: "${weightsPath}" holds ${weights.byteLength} bytes, the manifest needs ${expected}; the file is truncated or corrupt, save the model again`,
+      { file: weightsPath, offset: Math.min(weights.byteLength, expected) },
+    );
+  }
+  const buffer = weights.buffer.slice(
+    weights.byteOffset,
+    weights.byteOffset + weights.byteLength,
+  ) as ArrayBuffer;
+  if (specs.every((s) => s.dtype === "float32")) {
+    // NaN or Inf in the weights means a corrupt file (or a diverged model)
+    const values = new Float32Array(buffer);
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) {
+        throw new DataFormatError(
+          `Cannot load model: "${weightsPath}" holds a non-finite weight at byte ${
+            4 * i
+          }; the file is corrupt or the model diverged`,
+          { file: weightsPath, offset: 4 * i },
+        );
+      }
+    }
+  }
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: specs,
+      weightData: buffer,
+    }));
+  } catch (e) {
+    throw new DataFormatError(
+      `Cannot load model: "${jsonPath}" does not describe a valid model (${
+        (e as Error).message
+      }); save the model again`,
+      { file: jsonPath },
+    );
+  }
+}
