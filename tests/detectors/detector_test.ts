@@ -1,0 +1,235 @@
+import {
+  assert,
+  assertClose,
+  deepEqual,
+  equal,
+  rejects,
+  throws,
+} from "../_assert.ts";
+import {
+  type BaseDetector,
+  type Detector,
+  type FeatureMatrix,
+  quantile,
+  toFeatureMatrix,
+} from "../../src/detectors/detector.ts";
+import { KnnDetector } from "../../src/detectors/knn_detector.ts";
+import { IsolationForest } from "../../src/detectors/isolation_forest.ts";
+import { NotFittedError, ShapeError } from "../../src/errors.ts";
+import { auroc } from "../../src/metrics.ts";
+
+type Make = (
+  opts: { contamination?: number; seed?: number },
+) => Detector & BaseDetector;
+const DETECTORS: [string, Make][] = [
+  ["KnnDetector", (o) => new KnnDetector(o)],
+  ["IsolationForest", (o) => new IsolationForest(o)],
+];
+
+/** Seeded 2-D cloud with a few far points. */
+function cloud(rows: number, seed: number): number[][] {
+  let a = seed >>> 0;
+  const u = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from(
+    { length: rows },
+    (_, i) => i % 25 === 0 ? [6 + u(), -6 - u()] : [u(), u()],
+  );
+}
+
+Deno.test("Detector contract holds for every detector", async (t) => {
+  const x = cloud(400, 5);
+  for (const [name, make] of DETECTORS) {
+    await t.step(
+      `${name}: getters throw NotFittedError before fit()`,
+      async () => {
+        const det = make({});
+        equal(det.fitted, false);
+        throws(() => det.threshold, NotFittedError);
+        throws(() => det.trainingScores, NotFittedError);
+        await rejects(() => det.score(x), {
+          name: "NotFittedError",
+          message: `Cannot score: ${name} is not fitted; call fit() first`,
+        });
+        await rejects(() => det.predict(x), NotFittedError);
+      },
+    );
+    await t.step(
+      `${name}: fit() returns this; predict() flags ~contamination`,
+      async () => {
+        for (const contamination of [0.05, 0.2]) {
+          const det = make({ contamination, seed: 1 });
+          const same = await det.fit(x);
+          assert.ok(same === det);
+          equal(det.fitted, true);
+          equal(det.nFeatures, 2);
+          equal(det.trainingScores.length, 400);
+          const s = await det.score(x.slice(0, 37));
+          assert.ok(s instanceof Float32Array);
+          equal(s.length, 37);
+          const p = await det.predict(x);
+          assert.ok(p.every((v) => v === 0 || v === 1));
+          // predict on the training set uses the trainingScores for the
+          // detectors where score(train) == trainingScores (not k-NN, whose
+          // training scores are leave-one-out), so count on trainingScores
+          const flagged = det.trainingScores.filter((v) =>
+            v > det.threshold
+          ).length;
+          assert.ok(
+            Math.abs(flagged / 400 - contamination) <= 0.01,
+            `${flagged}`,
+          );
+          // the far points (every 25th) are the highest scores
+          const far = det.trainingScores.filter((_, i) => i % 25 === 0);
+          assert.ok(Math.min(...far) > quantile(det.trainingScores, 0.9));
+          if ("dispose" in det) (det as KnnDetector).dispose();
+        }
+      },
+    );
+    await t.step(
+      `${name}: options and input shapes are validated`,
+      async () => {
+        throws(() => make({ contamination: 0.6 }), {
+          name: "RangeError",
+          message:
+            `Cannot create ${name}: "contamination" must be in (0, 0.5], got "0.6"`,
+        });
+        throws(() => make({ contamination: 0 }), RangeError);
+        const det = await make({ seed: 2 }).fit(x);
+        await rejects(() => det.score([[1, 2, 3]]), (e: unknown) => {
+          assert.ok(e instanceof ShapeError);
+          equal(
+            e.message,
+            `Cannot score with ${name}: "x" has "3" features but the detector was fitted on "2"`,
+          );
+          return true;
+        });
+        if ("dispose" in det) (det as KnnDetector).dispose();
+      },
+    );
+  }
+});
+
+Deno.test("BaseDetector uses thresholdQuantile over contamination", async () => {
+  const det = await new KnnDetector({
+    k: 1,
+    thresholdQuantile: 0.5,
+    contamination: 0.01,
+  }).fit(
+    [[0], [1], [3], [6]],
+  );
+  // leave-one-out 1-NN distances 1, 1, 2, 3 -> median 1.5
+  deepEqual([...det.trainingScores], [1, 1, 2, 3]);
+  equal(det.threshold, 1.5);
+  det.dispose();
+  throws(() => new IsolationForest({ thresholdQuantile: 1.5 }), RangeError);
+});
+
+Deno.test("quantile() matches numpy's linear quantile", () => {
+  // numpy.quantile([3, 1, 4, 1, 5, 9, 2, 6], [0, 0.1, 0.5, 0.95, 1])
+  const v = [3, 1, 4, 1, 5, 9, 2, 6];
+  assertClose([0, 0.1, 0.5, 0.95, 1].map((q) => quantile(v, q)), [
+    1,
+    1,
+    3.5,
+    7.949999999999999,
+    9,
+  ], {
+    atol: 1e-12,
+  });
+  throws(() => quantile([], 0.5), RangeError);
+});
+
+Deno.test("toFeatureMatrix() rejects ragged and mis-sized input", async () => {
+  await rejects(() => toFeatureMatrix([[1, 2], [3]], "fit X"), {
+    name: "ShapeError",
+    message:
+      'Cannot fit X: "x" must be N x D nested arrays, row "1" has length "1" instead of "2"',
+  });
+  const bad: FeatureMatrix = { data: new Float32Array(5), rows: 2, cols: 3 };
+  await rejects(() => toFeatureMatrix(bad), ShapeError);
+  await rejects(() => toFeatureMatrix([]), ShapeError);
+});
+
+// ---------------------------------------------------------------- real data
+const FMNIST = new URL("../../../shared/data/fashion-mnist/", import.meta.url);
+
+async function readIdxGz(
+  name: string,
+  limit: number,
+): Promise<{ data: Uint8Array; dims: number[] }> {
+  const file = await Deno.open(new URL(name, FMNIST));
+  const stream = file.readable.pipeThrough(new DecompressionStream("gzip"));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  const view = new DataView(bytes.buffer);
+  const nd = bytes[3];
+  const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i));
+  const per = dims.slice(1).reduce((p, q) => p * q, 1);
+  const n = Math.min(limit, dims[0]);
+  return {
+    data: bytes.subarray(4 + 4 * nd, 4 + 4 * nd + n * per),
+    dims: [n, ...dims.slice(1)],
+  };
+}
+
+let haveFmnist = true;
+try {
+  await Deno.stat(FMNIST);
+} catch {
+  haveFmnist = false;
+  console.log(
+    `skipping the Fashion-MNIST AUROC floors: ${FMNIST.pathname} is absent`,
+  );
+}
+
+Deno.test({
+  name:
+    "Detectors reach an AUROC floor on Fashion-MNIST one-class (Trouser vs all)",
+  ignore: !haveFmnist,
+  fn: async (t) => {
+    // normal = the first 2000 class-1 ("Trouser") training images; test = the
+    // first 2000 test images of all classes (anomaly = not class 1); raw
+    // pixels scaled to [0, 1]
+    const trainX = await readIdxGz("train-images-idx3-ubyte.gz", 60000);
+    const trainY = await readIdxGz("train-labels-idx1-ubyte.gz", 60000);
+    const testX = await readIdxGz("t10k-images-idx3-ubyte.gz", 2000);
+    const testY = await readIdxGz("t10k-labels-idx1-ubyte.gz", 2000);
+    const D = 784;
+    const train = new Float32Array(2000 * D);
+    for (let i = 0, n = 0; n < 2000; i++) {
+      if (trainY.data[i] !== 1) continue;
+      for (let j = 0; j < D; j++) {
+        train[n * D + j] = trainX.data[i * D + j] / 255;
+      }
+      n++;
+    }
+    const test = Float32Array.from(testX.data, (v) => v / 255);
+    const isAnomaly = Array.from(testY.data, (y) => (y === 1 ? 0 : 1));
+    const floors: Record<string, number> = {
+      KnnDetector: 0.97,
+      IsolationForest: 0.9,
+    };
+    for (const [name, make] of DETECTORS) {
+      await t.step(name, async () => {
+        const det = await make({ seed: 0 }).fit({
+          data: train,
+          rows: 2000,
+          cols: D,
+        });
+        const a = auroc(
+          await det.score({ data: test, rows: 2000, cols: D }),
+          isAnomaly,
+        );
+        console.log(
+          `${name} Fashion-MNIST Trouser-vs-all AUROC ${a.toFixed(4)}`,
+        );
+        assert.ok(a > floors[name], `${name} AUROC ${a} <= ${floors[name]}`);
+        if ("dispose" in det) (det as KnnDetector).dispose();
+      });
+    }
+  },
+});
