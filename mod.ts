@@ -10,7 +10,8 @@
  * @example The hyperspherical transform on the selected backend
  * ```ts
  * import assert from "node:assert/strict";
- * import { angleCosines, selectBackend, tf } from "./mod.ts";
+ * import { angleCosines, selectBackend } from "./mod.ts";
+ * import { tf } from "./src/tf.ts";
  *
  * await selectBackend("wasm");
  * const x = tf.tensor2d([[1, 1, 1, 1]]);
@@ -24,8 +25,8 @@
  *
  * @module
  */
-export { tf } from "./src/_tf.ts";
 export type {
+  LayersModel,
   Rank,
   Scalar,
   Tensor,
@@ -37,3 +38,18 @@ export type {
 export * from "./src/errors.ts";
 export * from "./src/backend.ts";
 export * from "./src/hyperspherical.ts";
+export * from "./src/data/mod.ts";
+export * from "./src/loss.ts";
+export {
+  registerWasmConvKernels,
+  wasmConvKernelsRegistered,
+} from "./src/kernels/wasm_conv.ts";
+export * from "./src/model/resnet.ts";
+export * from "./src/model/io.ts";
+export * from "./src/model/vae_model.ts";
+export * from "./src/train.ts";
+export * from "./src/progress.ts";
+export * from "./src/metrics.ts";
+export * from "./src/detectors/detector.ts";
+export * from "./src/detectors/knn_detector.ts";
+export * from "./src/detectors/isolation_forest.ts";

@@ -11,9 +11,9 @@ import {
   fromHyperspherical,
   selectBackend,
   type Tensor2D,
-  tf,
   toHyperspherical,
 } from "../mod.ts";
+import { tf } from "../src/tf.ts";
 
 const report = await selectBackend();
 console.log(`backend: ${report.backend} (${report.reason})`);

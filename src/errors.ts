@@ -26,6 +26,8 @@ export class ShapeError extends TypeError {
   /** What was found, e.g. `"[4]"`. */
   readonly actual: string;
   /**
+   * Creates a shape error.
+   *
    * @param message Full message ("Cannot ...: ...").
    * @param expected What was expected.
    * @param actual What was found.
@@ -58,6 +60,8 @@ export class DataFormatError extends SyntaxError {
   /** The byte offset where the problem was found, when known. */
   readonly offset?: number;
   /**
+   * Creates a data format error.
+   *
    * @param message Full message ("Cannot ...: ...").
    * @param where The file and byte offset, when known.
    */
@@ -81,7 +85,11 @@ export class DataFormatError extends SyntaxError {
  * ```
  */
 export class NotFittedError extends Error {
-  /** @param message Full message ("Cannot ...: ..."). */
+  /**
+   * Creates a not-fitted error.
+   *
+   * @param message Full message ("Cannot ...: ...").
+   */
   constructor(message: string) {
     super(message);
     this.name = "NotFittedError";
@@ -104,6 +112,8 @@ export class BackendError extends Error {
   /** The backend that failed. */
   readonly backend: string;
   /**
+   * Creates a backend error.
+   *
    * @param message Full message ("Cannot ...: ...").
    * @param backend The backend's name.
    */

@@ -315,7 +315,8 @@ function cumprod(x: Tensor2D): Tensor2D {
  * @example A round trip
  * ```ts
  * import assert from "node:assert/strict";
- * import { fromHyperspherical, tf } from "../mod.ts";
+ * import { fromHyperspherical } from "./hyperspherical.ts";
+ * import { tf } from "./tf.ts";
  *
  * const x = fromHyperspherical(tf.tensor1d([2]), tf.tensor2d([[Math.PI / 2, Math.PI]]));
  * const v = await x.data(); // [0, -2, 0] up to rounding

@@ -4,8 +4,8 @@ import {
   BackendError,
   probeWebGpu,
   selectBackend,
-  tf,
 } from "../mod.ts";
+import { tf } from "../src/tf.ts";
 
 Deno.test("selectBackend() starts an explicitly requested backend", async (t) => {
   await t.step("wasm with SIMD", async () => {

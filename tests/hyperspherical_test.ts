@@ -4,9 +4,9 @@ import {
   fromHyperspherical,
   logVolumeElement,
   ShapeError,
-  tf,
   toHyperspherical,
 } from "../mod.ts";
+import { tf } from "../src/tf.ts";
 
 // ---- an independent float64 reference, written from METHOD.md §1 with the
 // naive O(n^2) formulas (explicit tail sums and explicit sine products).
