@@ -1,0 +1,208 @@
+/**
+ * Writing an {@linkcode EvaluationResult}: a Markdown table, a CSV of
+ * per-sample scores and a JSON record.
+ *
+ * @module
+ */
+import type { EvaluationResult, MethodMetrics } from "./evaluate.ts";
+import { writeFileAtomic } from "../model/io.ts";
+
+function fmt(mean: number, std: number, seeds: number, digits: number): string {
+  if (!Number.isFinite(mean)) return "n/a";
+  const m = mean.toFixed(digits);
+  return seeds > 1 ? `${m} ± ${std.toFixed(digits)}` : m;
+}
+
+const COLUMNS: ReadonlyArray<[keyof MethodMetrics, string, number]> = [
+  ["auroc", "AUROC", 4],
+  ["fpr95", "FPR95 (OOD positive)", 4],
+  ["fpr95Id", "FPR95 (ID positive)", 4],
+  ["auprIn", "AUPR-In", 4],
+  ["auprOut", "AUPR-Out", 4],
+  ["trainSeconds", "Train s", 2],
+  ["fitSeconds", "Fit s", 2],
+  ["scoreSeconds", "Score s", 2],
+];
+
+/**
+ * The result as a Markdown table, one row per method, `mean ± std` over
+ * seeds when there are several. The header names both FPR95 conventions:
+ * "FPR95 (OOD positive)" is the paper's (`fpr95`), "FPR95 (ID positive)"
+ * the ODIN / KNN / CIDER papers' (`fpr95Id`).
+ *
+ * @param result What `evaluate` returned.
+ * @returns The Markdown text, ending with a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluate, evaluationMarkdown } from "./mod.ts";
+ *
+ * const result = await evaluate({
+ *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
+ *   test: { images: Float32Array.from([0.1, 0.9]), shape: [2, 1, 1, 1] },
+ *   testIsAnomaly: [0, 1],
+ * }, { methods: ["knn-pixels"], k: 1, progress: "none" });
+ * const md = evaluationMarkdown(result);
+ * assert.match(md, /\| kNN \(pixels\) \| 1\.0000 \|/);
+ * assert.match(md, /FPR95 \(OOD positive\)/);
+ * assert.match(md, /FPR95 \(ID positive\)/);
+ * ```
+ */
+export function evaluationMarkdown(result: EvaluationResult): string {
+  const p = result.protocol;
+  const n = result.seeds.length;
+  const lines = [
+    `# Anomaly detection: ${p.name ?? "evaluation"}`,
+    "",
+    `Train ${p.nTrain} images (${
+      p.inputShape.join("x")
+    }); test ${p.nTestNormal} normal + ${p.nTestAnomaly} anomalous; ${
+      p.semiSupervised ? "semi-supervised (class roll)" : "unsupervised"
+    }; seeds ${result.seeds.join(", ")}${n > 1 ? " (mean ± sample std)" : ""}.`,
+    "",
+    `| Method | ${COLUMNS.map((c) => c[1]).join(" | ")} |`,
+    `| --- | ${COLUMNS.map(() => "---:").join(" | ")} |`,
+  ];
+  for (const row of result.rows) {
+    const cells = COLUMNS.map(([key, , digits]) =>
+      fmt(row.mean[key], row.std[key], n, digits)
+    );
+    lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    "FPR95 (OOD positive): fraction of normal / ID samples flagged at the threshold that detects 95% of the anomalies (the paper's convention). " +
+      "FPR95 (ID positive): fraction of anomalies accepted at the threshold that accepts 95% of the normal samples (ODIN / KNN / CIDER). " +
+      "Train s is the row's model (shared by its rows); Score s includes encoding the test set.",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/**
+ * The per-sample test scores as CSV: columns `id`, `label` (1 = anomaly /
+ * OOD), `class` (the dataset label, empty when none), then one column per
+ * method (higher = more anomalous), named by its id, or `<id>@seed<s>` for
+ * each seed when there are several.
+ *
+ * @param result What `evaluate` returned.
+ * @returns The CSV text with a header line, one line per test image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluate, evaluationCsv } from "./mod.ts";
+ *
+ * const result = await evaluate({
+ *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
+ *   test: { images: Float32Array.from([0.1, 0.9]), shape: [2, 1, 1, 1] },
+ *   testIsAnomaly: [0, 1],
+ * }, { methods: ["knn-pixels"], k: 1, progress: "none" });
+ * const lines = evaluationCsv(result).trim().split("\n");
+ * assert.equal(lines[0], "id,label,class,knn-pixels");
+ * assert.equal(lines[2], "1,1,,0.699999988");
+ * ```
+ */
+export function evaluationCsv(result: EvaluationResult): string {
+  const cols: Array<[string, Float32Array]> = [];
+  for (const row of result.rows) {
+    const per = result.scores[row.method] ?? [];
+    per.forEach((s, i) =>
+      cols.push([
+        result.seeds.length > 1
+          ? `${row.method}@seed${result.seeds[i]}`
+          : row.method,
+        s,
+      ])
+    );
+  }
+  const out = [["id", "label", "class", ...cols.map((c) => c[0])].join(",")];
+  const labels = result.testLabels;
+  for (let i = 0; i < result.testIsAnomaly.length; i++) {
+    const fields = [
+      csvField(result.testIds[i]),
+      String(result.testIsAnomaly[i]),
+      labels ? String(labels[i]) : "",
+    ];
+    for (const [, s] of cols) fields.push(String(+s[i].toPrecision(9)));
+    out.push(fields.join(","));
+  }
+  return out.join("\n") + "\n";
+}
+
+/**
+ * The result as JSON, without the per-sample scores (they are in
+ * `scores.csv`); typed arrays become plain arrays, NaN becomes `null`.
+ *
+ * @param result What `evaluate` returned.
+ * @returns Pretty-printed JSON text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluate, evaluationJson } from "./mod.ts";
+ *
+ * const result = await evaluate({
+ *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
+ *   test: { images: Float32Array.from([0.1, 0.9]), shape: [2, 1, 1, 1] },
+ *   testIsAnomaly: [0, 1],
+ * }, { methods: ["knn-pixels"], k: 1, progress: "none" });
+ * const back = JSON.parse(evaluationJson(result));
+ * assert.equal(back.format, "hsvae-evaluation");
+ * assert.equal(back.rows[0].mean.auroc, 1);
+ * assert.deepEqual(back.testIsAnomaly, [0, 1]);
+ * ```
+ */
+export function evaluationJson(result: EvaluationResult): string {
+  const { scores: _scores, ...rest } = result;
+  return JSON.stringify(
+    { ...rest, scores: "scores.csv" },
+    (_key, value) =>
+      ArrayBuffer.isView(value) && !(value instanceof DataView)
+        ? Array.from(value as unknown as ArrayLike<number>)
+        : value,
+    2,
+  ) + "\n";
+}
+
+/**
+ * Writes `results.json` ({@linkcode evaluationJson}), `results.md`
+ * ({@linkcode evaluationMarkdown}) and `scores.csv`
+ * ({@linkcode evaluationCsv}) into `outDir` (created if needed), each
+ * atomically.
+ *
+ * @param result What `evaluate` returned.
+ * @param outDir The folder.
+ * @returns Resolves when the three files are written.
+ * @throws {Deno.errors.PermissionDenied} When the folder cannot be written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluate, writeEvaluation } from "./mod.ts";
+ *
+ * const result = await evaluate({
+ *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
+ *   test: { images: Float32Array.from([0.1, 0.9]), shape: [2, 1, 1, 1] },
+ *   testIsAnomaly: [0, 1],
+ * }, { methods: ["knn-pixels"], k: 1, progress: "none" });
+ * const dir = await Deno.makeTempDir();
+ * await writeEvaluation(result, dir);
+ * assert.match(await Deno.readTextFile(`${dir}/results.md`), /AUROC/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeEvaluation(
+  result: EvaluationResult,
+  outDir: string,
+): Promise<void> {
+  await Deno.mkdir(outDir, { recursive: true });
+  await writeFileAtomic(`${outDir}/results.json`, evaluationJson(result));
+  await writeFileAtomic(`${outDir}/results.md`, evaluationMarkdown(result));
+  await writeFileAtomic(`${outDir}/scores.csv`, evaluationCsv(result));
+}
