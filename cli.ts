@@ -1,11 +1,64 @@
 /**
- * The hsvae command line: `deno task <command>` or `deno run -A cli.ts <command>`.
+ * The hsvae command line: `deno task <command> -- [flags]`, or
+ * `deno run -A cli.ts <command> [flags]`. Parses into a typed command and
+ * dispatches; usage errors exit 2 with one line, runtime errors exit 1 with a
+ * clear message (`--verbose` shows the stack).
  *
  * @module
  */
-import { selectBackend } from "./mod.ts";
+import { parseCommand } from "./src/cli/parse.ts";
+import { UsageError } from "./src/cli/_args.ts";
+import { runInfo } from "./src/cli/info.ts";
+import { runTransform } from "./src/cli/transform.ts";
+import { runTrain } from "./src/cli/train.ts";
+import { runScore } from "./src/cli/score.ts";
+import { runEval } from "./src/cli/eval.ts";
+import { runDemo } from "./src/cli/demo.ts";
+
+/**
+ * Runs the CLI on `argv` and returns the exit status.
+ *
+ * @param argv Arguments after the program name.
+ * @returns 0 on success, 1 on a runtime error, 2 on a usage error.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  try {
+    const cmd = parseCommand(argv);
+    switch (cmd.kind) {
+      case "help":
+        console.log(cmd.text);
+        return 0;
+      case "info":
+        return await runInfo(cmd.common);
+      case "transform":
+        return await runTransform(cmd);
+      case "train":
+        return await runTrain(cmd, argv);
+      case "score":
+        return await runScore(cmd);
+      case "eval":
+        return await runEval(cmd, argv);
+      case "demo":
+        return await runDemo(cmd);
+      default: {
+        const never: never = cmd;
+        throw new Error(`unhandled command ${JSON.stringify(never)}`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    const err = e as Error;
+    console.error(`error: ${err?.message ?? String(e)}`);
+    if (verbose && err?.stack) console.error(err.stack);
+    else console.error("(run with --verbose for the stack trace)");
+    return 1;
+  }
+}
 
 if (import.meta.main) {
-  const report = await selectBackend();
-  console.log(JSON.stringify(report, null, 2));
+  Deno.exit(await main(Deno.args));
 }

@@ -53,3 +53,6 @@ export * from "./src/metrics.ts";
 export * from "./src/detectors/detector.ts";
 export * from "./src/detectors/knn_detector.ts";
 export * from "./src/detectors/isolation_forest.ts";
+export * from "./src/evaluate/mod.ts";
+export * from "./src/report/mod.ts";
+export { encodeNpy, saveNpy } from "./src/data/npy_write.ts";

@@ -1,0 +1,591 @@
+/**
+ * Parses the command line into a typed command: one spec per command (flags,
+ * defaults, help, example), validated here so the runners get clean values.
+ *
+ * @module
+ */
+import { isBackendChoice } from "../backend.ts";
+import type { BackendChoice } from "../backend.ts";
+import type { LossPreset, LossVariant } from "../loss.ts";
+import {
+  choiceFlag,
+  type FlagSpec,
+  formatHelp,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  stringFlag,
+  UsageError,
+} from "./_args.ts";
+import { type DataFormat, FORMATS } from "./_data.ts";
+
+/** Flags every command shares after parsing. */
+export interface CommonOptions {
+  backend?: BackendChoice;
+  json: boolean;
+  verbose: boolean;
+}
+
+/** Training flags shared by `train`, `eval` and `demo`. */
+export interface TrainFlags {
+  variant?: LossVariant;
+  preset?: LossPreset;
+  latentDim?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  beta?: number;
+  seed?: number;
+  widths?: number[];
+  /** Extra options read from `--config FILE` (flags win). */
+  config?: Record<string, unknown>;
+}
+
+/** A parsed command line. */
+export type Command =
+  | { kind: "help"; text: string }
+  | { kind: "info"; common: CommonOptions }
+  | {
+    kind: "transform";
+    common: CommonOptions;
+    input: string;
+    output: string;
+    to: "angles" | "cosines";
+    inverse: boolean;
+  }
+  | {
+    kind: "train";
+    common: CommonOptions;
+    data?: string;
+    format: DataFormat;
+    normalClass?: number;
+    semiSupervised: boolean;
+    limit?: number;
+    out?: string;
+    resume: boolean;
+    train: TrainFlags;
+  }
+  | {
+    kind: "score";
+    common: CommonOptions;
+    model: string;
+    data?: string;
+    format: DataFormat;
+    split: "train" | "test";
+    k: number;
+    contamination?: number;
+    limit?: number;
+    out?: string;
+  }
+  | {
+    kind: "eval";
+    common: CommonOptions;
+    data?: string;
+    format: DataFormat;
+    normalClass: number;
+    methods?: string[];
+    seeds: number[];
+    trainLimit?: number;
+    testLimit?: number;
+    out?: string;
+    train: TrainFlags;
+  }
+  | {
+    kind: "demo";
+    common: CommonOptions;
+    normalClass: number;
+    epochs: number;
+    out?: string;
+  };
+
+/** The command names. */
+export const COMMANDS = [
+  "demo",
+  "train",
+  "score",
+  "eval",
+  "transform",
+  "info",
+] as const;
+
+const VARIANTS: readonly LossVariant[] = ["compressed", "vmf", "vae", "ae"];
+const PRESETS: readonly LossPreset[] = ["authors", "paper"];
+
+const DATA_FLAGS: Record<string, FlagSpec> = {
+  data: {
+    type: "string",
+    value: "PATH",
+    default: "bundled",
+    help: "dataset: a file or folder, 'bundled' (data/) or 'fashion-mnist'",
+  },
+  format: {
+    type: "string",
+    value: "FMT",
+    default: "auto",
+    help: `data format: ${FORMATS.join(", ")}`,
+  },
+};
+
+const TRAIN_FLAGS: Record<string, FlagSpec> = {
+  variant: {
+    type: "string",
+    value: "V",
+    default: "compressed",
+    help: "compressed, vmf, vae or ae",
+  },
+  preset: {
+    type: "string",
+    value: "P",
+    default: "authors",
+    help: "loss preset: authors or paper",
+  },
+  latent: {
+    type: "string",
+    value: "N",
+    default: "128",
+    help: "latent dimension n",
+  },
+  epochs: {
+    type: "string",
+    value: "N",
+    default: "10",
+    help: "training epochs",
+  },
+  "batch-size": {
+    type: "string",
+    value: "N",
+    default: "authors 200, paper 128",
+    help: "mini-batch size",
+  },
+  lr: {
+    type: "string",
+    value: "X",
+    default: "authors 2e-4, paper 1e-3",
+    help: "Adam learning rate",
+  },
+  beta: {
+    type: "string",
+    value: "X",
+    default: "authors auto, paper 1",
+    help: "KL weight (see trainVAE)",
+  },
+  widths: {
+    type: "string",
+    value: "A,B,..",
+    help: "encoder stage widths, e.g. 16,32,64,64",
+  },
+  seed: {
+    type: "string",
+    value: "N",
+    default: "0",
+    help: "seed of weights, batches and noise",
+  },
+  config: {
+    type: "string",
+    value: "FILE",
+    help: "JSON file of trainVAE options (gains, priors...); flags override it",
+  },
+};
+
+/** Every command's flags, summary and example. */
+export const SPECS: Record<
+  typeof COMMANDS[number],
+  { summary: string; flags: Record<string, FlagSpec>; example: string }
+> = {
+  demo: {
+    summary:
+      "the main job on the bundled Fashion-MNIST subset: one-class anomaly detection, Comp.VAE vs baselines, table + report",
+    flags: {
+      "normal-class": {
+        type: "string",
+        value: "K",
+        default: "1 (Trouser)",
+        help: "the normal class (0-9)",
+      },
+      epochs: {
+        type: "string",
+        value: "N",
+        default: "6",
+        help: "training epochs per model",
+      },
+      out: {
+        type: "string",
+        value: "DIR",
+        default: "runs/<time>-demo",
+        help: "output folder",
+      },
+    },
+    example: "deno task demo -- --normal-class 7",
+  },
+  train: {
+    summary: "train a (compressed) VAE and save it with its latent bank",
+    flags: {
+      ...DATA_FLAGS,
+      "normal-class": {
+        type: "string",
+        value: "K",
+        help:
+          "one-class protocol: train on class K only (default: all training data)",
+      },
+      "semi-supervised": {
+        type: "boolean",
+        help: "use the labels for the class roll (METHOD.md §2)",
+      },
+      limit: {
+        type: "string",
+        value: "N",
+        help: "load at most N images per split",
+      },
+      ...TRAIN_FLAGS,
+      out: {
+        type: "string",
+        value: "DIR",
+        default: "runs/<time>-train",
+        help: "output folder",
+      },
+      resume: {
+        type: "boolean",
+        help: "continue from the last checkpoint in --out",
+      },
+    },
+    example:
+      "deno task train -- --data bundled --normal-class 1 --epochs 20 --out runs/trouser",
+  },
+  score: {
+    summary:
+      "anomaly scores (mean distance to the 3 nearest bank latents) of a saved model -> scores.csv",
+    flags: {
+      model: {
+        type: "string",
+        value: "DIR",
+        help: "a saved model folder (from train)",
+      },
+      ...DATA_FLAGS,
+      split: {
+        type: "string",
+        value: "S",
+        default: "test",
+        help: "which split of --data: train or test",
+      },
+      k: {
+        type: "string",
+        value: "N",
+        default: "3",
+        help: "neighbours of the k-NN score",
+      },
+      contamination: {
+        type: "string",
+        value: "X",
+        help:
+          "add threshold/prediction columns: fraction in (0, 0.5] of training scores above it",
+      },
+      limit: { type: "string", value: "N", help: "score at most N images" },
+      out: {
+        type: "string",
+        value: "DIR",
+        default: "runs/<time>-score",
+        help: "output folder",
+      },
+    },
+    example: "deno task score -- --model runs/trouser/model --data bundled",
+  },
+  eval: {
+    summary:
+      "the paper's ablation table on a one-class protocol -> results.json/.md, scores.csv, report.html",
+    flags: {
+      ...DATA_FLAGS,
+      "normal-class": {
+        type: "string",
+        value: "K",
+        default: "1",
+        help: "the normal class",
+      },
+      methods: {
+        type: "string",
+        value: "IDS",
+        help: "comma-separated method ids (default: all)",
+      },
+      seeds: {
+        type: "string",
+        value: "A,B,..",
+        default: "0",
+        help: "seeds; more than one gives mean ± std",
+      },
+      "train-limit": {
+        type: "string",
+        value: "N",
+        help: "at most N normal training images",
+      },
+      "test-limit": {
+        type: "string",
+        value: "N",
+        help: "at most N test images",
+      },
+      ...TRAIN_FLAGS,
+      out: {
+        type: "string",
+        value: "DIR",
+        default: "runs/<time>-eval",
+        help: "output folder",
+      },
+    },
+    example: "deno task eval -- --normal-class 1 --epochs 10 --seeds 0,1,2",
+  },
+  transform: {
+    summary:
+      "Cartesian vectors (.npy, N x n) -> radius + angles (or cosines) .npy, and back with --inverse",
+    flags: {
+      input: {
+        type: "string",
+        value: "FILE",
+        help: "input .npy (N x n, float)",
+      },
+      output: { type: "string", value: "FILE", help: "output .npy" },
+      to: {
+        type: "string",
+        value: "W",
+        default: "angles",
+        help: "angles (column 0 radius, then phi_1..phi_{n-1}) or cosines",
+      },
+      inverse: {
+        type: "boolean",
+        help: "input is [radius, angles...]; output Cartesian",
+      },
+    },
+    example: "deno task transform -- --input mu.npy --output mu_sph.npy",
+  },
+  info: {
+    summary:
+      "toolkit and Deno versions, the chosen backend and why, SIMD/threads, WebGPU adapter",
+    flags: {},
+    example: "deno task info -- --backend webgpu",
+  },
+};
+
+function requireString(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  cmd: string,
+): string {
+  const v = stringFlag(values, name);
+  if (v === undefined || v === "") {
+    throw new UsageError(
+      `Cannot run "${cmd}": --${name} is required; see "hsvae ${cmd} --help"`,
+    );
+  }
+  return v;
+}
+
+function common(
+  values: Record<string, string | boolean | undefined>,
+): CommonOptions {
+  const b = stringFlag(values, "backend");
+  if (b !== undefined && !isBackendChoice(b)) {
+    throw new UsageError(
+      `Cannot use --backend "${b}": use one of auto, webgpu, wasm, cpu`,
+    );
+  }
+  return {
+    backend: b as BackendChoice | undefined,
+    json: values.json === true,
+    verbose: values.verbose === true,
+  };
+}
+
+function intList(
+  raw: string | undefined,
+  name: string,
+  min: number,
+): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw.split(",").map((s) => s.trim());
+  const out = parts.map((p) => Number(p));
+  if (
+    parts.some((p) => p === "") ||
+    out.some((v) => !Number.isInteger(v) || v < min)
+  ) {
+    throw new UsageError(
+      `Cannot use --${name} "${raw}": give comma-separated integers >= ${min}`,
+    );
+  }
+  return out;
+}
+
+function trainFlags(
+  values: Record<string, string | boolean | undefined>,
+): TrainFlags {
+  return {
+    variant: choiceFlag(values, "variant", undefined, VARIANTS),
+    preset: choiceFlag(values, "preset", undefined, PRESETS),
+    latentDim: intFlag(values, "latent", undefined, 2),
+    epochs: intFlag(values, "epochs", undefined, 1),
+    batchSize: intFlag(values, "batch-size", undefined, 2),
+    learningRate: numberFlag(values, "lr", undefined, 0, {
+      exclusiveMin: true,
+    }),
+    beta: numberFlag(values, "beta", undefined, 0),
+    seed: intFlag(values, "seed", undefined, 0),
+    widths: intList(stringFlag(values, "widths"), "widths", 1),
+  };
+}
+
+/**
+ * Parses `argv` (without the program name) into a {@linkcode Command}.
+ *
+ * @param argv E.g. `["train", "--epochs", "3"]`.
+ * @returns The command with validated values.
+ * @throws {UsageError} For an unknown command or flag, a missing or bad value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommand } from "./parse.ts";
+ *
+ * const c = parseCommand(["train", "--epochs", "3", "--variant", "vmf"]);
+ * assert.equal(c.kind, "train");
+ * if (c.kind === "train") assert.equal(c.train.epochs, 3);
+ * assert.throws(() => parseCommand(["train", "--epochs", "-1"]), /--epochs "-1"/);
+ * ```
+ */
+export function parseCommand(argv: string[]): Command {
+  const [name, ...rest] = argv;
+  if (
+    name === undefined || name === "--help" || name === "-h" || name === "help"
+  ) {
+    return { kind: "help", text: mainHelp() };
+  }
+  if (!(COMMANDS as readonly string[]).includes(name)) {
+    throw new UsageError(
+      `Cannot run "${name}": unknown command; use one of ${
+        COMMANDS.join(", ")
+      }`,
+    );
+  }
+  const cmd = name as typeof COMMANDS[number];
+  const spec = SPECS[cmd];
+  const { values, positionals } = parseFlags(cmd, rest, spec.flags);
+  if (values.help) {
+    return {
+      kind: "help",
+      text: formatHelp(cmd, spec.summary, spec.flags, spec.example),
+    };
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `Cannot run "${cmd}": unexpected argument "${
+        positionals[0]
+      }"; flags take the form --name value`,
+    );
+  }
+  const c = common(values);
+  const format = choiceFlag(values, "format", "auto", FORMATS) ?? "auto";
+  switch (cmd) {
+    case "info":
+      return { kind: "info", common: c };
+    case "transform":
+      return {
+        kind: "transform",
+        common: c,
+        input: requireString(values, "input", cmd),
+        output: requireString(values, "output", cmd),
+        to: choiceFlag(values, "to", "angles", ["angles", "cosines"] as const)!,
+        inverse: values.inverse === true,
+      };
+    case "train":
+      return {
+        kind: "train",
+        common: c,
+        data: stringFlag(values, "data"),
+        format,
+        normalClass: intFlag(values, "normal-class", undefined, 0),
+        semiSupervised: values["semi-supervised"] === true,
+        limit: intFlag(values, "limit", undefined, 1),
+        out: stringFlag(values, "out"),
+        resume: values.resume === true,
+        train: { ...trainFlags(values), config: undefined },
+      };
+    case "score":
+      return {
+        kind: "score",
+        common: c,
+        model: requireString(values, "model", cmd),
+        data: stringFlag(values, "data"),
+        format,
+        split: choiceFlag(values, "split", "test", ["train", "test"] as const)!,
+        k: intFlag(values, "k", 3, 1)!,
+        contamination: numberFlag(values, "contamination", undefined, 0, {
+          exclusiveMin: true,
+          max: 0.5,
+        }),
+        limit: intFlag(values, "limit", undefined, 1),
+        out: stringFlag(values, "out"),
+      };
+    case "eval":
+      return {
+        kind: "eval",
+        common: c,
+        data: stringFlag(values, "data"),
+        format,
+        normalClass: intFlag(values, "normal-class", 1, 0)!,
+        methods: stringFlag(values, "methods")?.split(",").map((s) => s.trim())
+          .filter((s) => s),
+        seeds: intList(stringFlag(values, "seeds"), "seeds", 0) ?? [0],
+        trainLimit: intFlag(values, "train-limit", undefined, 1),
+        testLimit: intFlag(values, "test-limit", undefined, 1),
+        out: stringFlag(values, "out"),
+        train: trainFlags(values),
+      };
+    case "demo":
+      return {
+        kind: "demo",
+        common: c,
+        normalClass: intFlag(values, "normal-class", 1, 0, 9)!,
+        epochs: intFlag(values, "epochs", 6, 1)!,
+        out: stringFlag(values, "out"),
+      };
+    default: {
+      const never: never = cmd;
+      throw new UsageError(`Cannot run "${never}"`);
+    }
+  }
+}
+
+/** The top-level help. */
+export function mainHelp(): string {
+  const rows = COMMANDS.map((c) => `  ${c.padEnd(10)} ${SPECS[c].summary}`);
+  return `hsvae: anomaly detection with hyperspherical compressed VAEs\n\nUsage: deno task <command> -- [flags]   (or: deno run -A cli.ts <command> [flags])\n\nCommands:\n${
+    rows.join("\n")
+  }\n\nRun "deno task <command> -- --help" for a command's flags.\n`;
+}
+
+/**
+ * Reads `--config FILE` (a JSON object of trainVAE options) into `flags`.
+ *
+ * @param path The file.
+ * @returns The parsed object.
+ * @throws {UsageError} When the file is missing or not a JSON object.
+ */
+export async function readConfig(
+  path: string,
+): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    throw new UsageError(`Cannot use --config "${path}": no such file`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(
+      `Cannot use --config "${path}": not valid JSON (${(e as Error).message})`,
+    );
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new UsageError(
+      `Cannot use --config "${path}": expected a JSON object of trainVAE options`,
+    );
+  }
+  return v as Record<string, unknown>;
+}

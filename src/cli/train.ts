@@ -1,0 +1,109 @@
+/**
+ * `hsvae train`: load data, apply the protocol, train, save the model.
+ *
+ * @module
+ */
+import { selectBackend } from "../backend.ts";
+import { oneClass } from "../data/protocols.ts";
+import { type TrainOptions, trainVAE } from "../train.ts";
+import type { Command, TrainFlags } from "./parse.ts";
+import { readConfig } from "./parse.ts";
+import { loadData } from "./_data.ts";
+import { emit, log, outDir } from "./_out.ts";
+import { UsageError } from "./_args.ts";
+
+/** Merges `--config` JSON under the flags that were given (flags win). */
+export async function trainOptions(
+  flags: TrainFlags,
+  configPath?: string,
+): Promise<TrainOptions> {
+  const base = configPath ? await readConfig(configPath) : {};
+  const fromFlags = Object.fromEntries(
+    Object.entries({
+      variant: flags.variant,
+      preset: flags.preset,
+      latentDim: flags.latentDim,
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      learningRate: flags.learningRate,
+      beta: flags.beta,
+      seed: flags.seed,
+      widths: flags.widths,
+    }).filter(([, v]) => v !== undefined),
+  );
+  return { ...(base as TrainOptions), ...fromFlags };
+}
+
+/** Runs `train`; returns the exit status. */
+export async function runTrain(
+  cmd: Extract<Command, { kind: "train" }>,
+  argv: string[],
+): Promise<number> {
+  const backend = await selectBackend(cmd.common.backend);
+  log(`backend: ${backend.backend} (${backend.reason})`);
+  const configIdx = argv.indexOf("--config");
+  const opts = await trainOptions(
+    cmd.train,
+    configIdx >= 0 ? argv[configIdx + 1] : undefined,
+  );
+  const data = await loadData(cmd.data, cmd.format, { limit: cmd.limit });
+  const train = cmd.normalClass === undefined ? data.train : oneClass(
+    data.test ? { train: data.train, test: data.test } : data.train,
+    cmd.normalClass,
+  ).train;
+  if (cmd.semiSupervised || opts.semiSupervised) {
+    if (!train.labels) {
+      throw new UsageError(
+        `Cannot use --semi-supervised: --data "${
+          cmd.data ?? "bundled"
+        }" has no labels`,
+      );
+    }
+    const classes = new Set(train.labels).size;
+    const spacing = (opts.loss as { spacing?: number } | undefined)?.spacing ??
+      ((opts.preset ?? "authors") === "authors" ? 10 : 11);
+    const n = opts.latentDim ?? 128;
+    if (n < classes * spacing) {
+      throw new UsageError(
+        `Cannot use --latent ${n}: ${classes} classes with spacing ${spacing} need n >= ${
+          classes * spacing
+        }; raise --latent or drop --semi-supervised`,
+      );
+    }
+  }
+  log(
+    `data: ${data.source}; training on ${train.shape[0]} images of ${
+      train.shape.slice(1).join("x")
+    }`,
+  );
+  const dir = await outDir(cmd.out, "train");
+  const { model, history, interrupted } = await trainVAE(train, {
+    ...opts,
+    semiSupervised: cmd.semiSupervised || opts.semiSupervised,
+    outDir: dir,
+    resume: cmd.resume,
+  });
+  const last = history[history.length - 1];
+  await model.save(`${dir}/model`);
+  model.dispose();
+  const summary = {
+    out: dir,
+    model: `${dir}/model`,
+    epochs: history.length,
+    interrupted,
+    last,
+    backend: backend.backend,
+  };
+  emit(
+    cmd.common.json,
+    summary,
+    `${
+      interrupted ? "interrupted; resume with --resume. " : ""
+    }trained ${history.length} epoch(s)` +
+      (last
+        ? `: loss ${last.loss.toPrecision(5)}, rec ${last.rec.toPrecision(5)}`
+        : "") +
+      `\nmodel saved to ${dir}/model (log: ${dir}/train.jsonl)`,
+  );
+  return interrupted ? 130 : 0;
+}

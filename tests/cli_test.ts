@@ -1,0 +1,345 @@
+import { deepEqual, equal, ok, throws } from "./_assert.ts";
+import { parseCommand } from "../src/cli/parse.ts";
+import { UsageError } from "../src/cli/_args.ts";
+import { encodeNpy } from "../src/data/npy_write.ts";
+import { parseNpy } from "../src/data/npy.ts";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+async function run(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", HSVAE_BACKEND: "wasm" },
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** A usage error: exit 2, one error line naming the flag, no stack trace. */
+function assertUsage(
+  r: { code: number; stderr: string },
+  pattern: RegExp,
+): void {
+  equal(r.code, 2, r.stderr);
+  const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+  equal(errors.length, 1, r.stderr);
+  ok(pattern.test(errors[0]), r.stderr);
+  ok(!/\n\s+at /.test(r.stderr), `stack trace leaked: ${r.stderr}`);
+}
+
+Deno.test("parseCommand() builds typed commands with defaults", () => {
+  const t = parseCommand([
+    "train",
+    "--epochs",
+    "3",
+    "--latent",
+    "64",
+    "--widths",
+    "8,16",
+    "--preset",
+    "paper",
+  ]);
+  equal(t.kind, "train");
+  if (t.kind === "train") {
+    equal(t.train.epochs, 3);
+    equal(t.train.latentDim, 64);
+    deepEqual(t.train.widths, [8, 16]);
+    equal(t.train.preset, "paper");
+    equal(t.format, "auto");
+  }
+  const e = parseCommand([
+    "eval",
+    "--seeds",
+    "0,1,2",
+    "--methods",
+    "knn-pixels, compvae-knn",
+  ]);
+  if (e.kind === "eval") {
+    deepEqual(e.seeds, [0, 1, 2]);
+    deepEqual(e.methods, ["knn-pixels", "compvae-knn"]);
+    equal(e.normalClass, 1);
+  }
+  const d = parseCommand(["demo"]);
+  if (d.kind === "demo") equal(d.epochs, 6);
+  equal(parseCommand([]).kind, "help");
+  equal(parseCommand(["score", "--help"]).kind, "help");
+});
+
+Deno.test("parseCommand() names the flag and the fix for bad input", () => {
+  const cases: [string[], RegExp][] = [
+    [["train", "--epochs", "-1"], /--epochs "-1": it must be an integer >= 1/],
+    [["train", "--epochs", "2.5"], /--epochs "2.5"/],
+    [
+      ["train", "--variant", "gan"],
+      /--variant "gan": use one of compressed, vmf, vae, ae/,
+    ],
+    [["train", "--bogus"], /unknown flag "--bogus"/],
+    [["train", "--lr", "0"], /--lr "0": it must be a number > 0/],
+    [["score"], /--model is required/],
+    [
+      ["score", "--model", "m", "--contamination", "0.7"],
+      /--contamination "0.7"/,
+    ],
+    [["transform", "--input", "a.npy"], /--output is required/],
+    [["eval", "--seeds", "a,b"], /--seeds "a,b"/],
+    [["info", "--backend", "tpu"], /--backend "tpu"/],
+    [["frob"], /unknown command/],
+    [["train", "stray"], /unexpected argument "stray"/],
+  ];
+  for (const [argv, re] of cases) {
+    throws(
+      () => parseCommand(argv),
+      (e: Error) => e instanceof UsageError && re.test(e.message),
+    );
+  }
+});
+
+Deno.test("cli: every subcommand's --help shows flags, defaults and an example", async () => {
+  for (const c of ["demo", "train", "score", "eval", "transform", "info"]) {
+    const r = await run([c, "--help"]);
+    equal(r.code, 0, r.stderr);
+    ok(
+      r.stdout.includes(`hsvae ${c}:`) && r.stdout.includes("Example:") &&
+        r.stdout.includes("--backend"),
+      r.stdout,
+    );
+  }
+  const top = await run(["--help"]);
+  ok(/Commands:/.test(top.stdout));
+});
+
+Deno.test("cli: info reports the backend", async () => {
+  const r = await run(["info", "--json"]);
+  equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  equal(j.backend, "wasm");
+  equal(j.wasm.simd, true);
+});
+
+Deno.test("cli: transform round-trips a .npy file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const x = new Float32Array([3, 4, 0, 1, 2, 2, -1, 0, 0]);
+    await Deno.writeFile(`${dir}/x.npy`, encodeNpy(x, [3, 3]));
+    let r = await run([
+      "transform",
+      "--input",
+      `${dir}/x.npy`,
+      "--output",
+      `${dir}/s.npy`,
+    ]);
+    equal(r.code, 0, r.stderr);
+    const s = parseNpy(await Deno.readFile(`${dir}/s.npy`));
+    deepEqual(s.shape, [3, 3]);
+    ok(Math.abs(s.data[0] - 5) < 1e-6 && Math.abs(s.data[3] - 3) < 1e-6); // radii
+    r = await run([
+      "transform",
+      "--input",
+      `${dir}/s.npy`,
+      "--output",
+      `${dir}/b.npy`,
+      "--inverse",
+    ]);
+    equal(r.code, 0, r.stderr);
+    const b = parseNpy(await Deno.readFile(`${dir}/b.npy`));
+    for (let i = 0; i < 9; i++) {
+      ok(Math.abs(b.data[i] - x[i]) < 1e-5, `${i}: ${b.data[i]} vs ${x[i]}`);
+    }
+    r = await run([
+      "transform",
+      "--input",
+      `${dir}/x.npy`,
+      "--output",
+      `${dir}/c.npy`,
+      "--to",
+      "cosines",
+    ]);
+    const c = parseNpy(await Deno.readFile(`${dir}/c.npy`));
+    ok(Math.abs(c.data[1] - 0.6) < 1e-6); // 3 / 5
+    assertUsage(
+      await run([
+        "transform",
+        "--input",
+        `${dir}/nope.npy`,
+        "--output",
+        `${dir}/o.npy`,
+      ]),
+      /no such file/,
+    );
+    await Deno.writeFile(
+      `${dir}/v.npy`,
+      encodeNpy(new Float32Array([1, 2, 3]), [3]),
+    );
+    assertUsage(
+      await run([
+        "transform",
+        "--input",
+        `${dir}/v.npy`,
+        "--output",
+        `${dir}/o.npy`,
+      ]),
+      /expected a 2-D array/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: train then score on tiny real data", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const tiny = [
+      "--latent",
+      "16",
+      "--widths",
+      "4,8",
+      "--epochs",
+      "1",
+      "--batch-size",
+      "50",
+    ];
+    let r = await run([
+      "train",
+      "--normal-class",
+      "1",
+      "--limit",
+      "200",
+      ...tiny,
+      "--out",
+      `${dir}/t`,
+      "--json",
+    ]);
+    equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    equal(summary.epochs, 1);
+    ok((await Deno.stat(`${dir}/t/model/config.json`)).isFile);
+    ok((await Deno.readTextFile(`${dir}/t/train.jsonl`)).includes('"epoch":0'));
+    r = await run([
+      "score",
+      "--model",
+      `${dir}/t/model`,
+      "--limit",
+      "30",
+      "--contamination",
+      "0.1",
+      "--out",
+      `${dir}/s`,
+    ]);
+    equal(r.code, 0, r.stderr);
+    const csv = (await Deno.readTextFile(`${dir}/s/scores.csv`)).trim().split(
+      "\n",
+    );
+    equal(csv[0], "id,label,score,threshold,prediction");
+    equal(csv.length, 31);
+    ok(csv.slice(1).every((l) => Number.isFinite(Number(l.split(",")[2]))));
+    // bad input: exit 2, one line
+    assertUsage(
+      await run(["train", "--data", `${dir}/missing`, ...tiny]),
+      /--data ".*missing": no such file or folder/,
+    );
+    assertUsage(
+      await run([
+        "train",
+        "--semi-supervised",
+        "--latent",
+        "7",
+        "--limit",
+        "100",
+        "--epochs",
+        "1",
+      ]),
+      /--latent 7: 10 classes with spacing 10 need n >= 100/,
+    );
+    assertUsage(
+      await run(["score", "--model", `${dir}/nomodel`]),
+      /no config.json/,
+    );
+    assertUsage(
+      await run(["train", "--config", `${dir}/none.json`, ...tiny]),
+      /--config ".*none.json": no such file/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: eval writes the table, the CSV and the report", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run([
+      "eval",
+      "--methods",
+      "knn-pixels,compvae-knn",
+      "--epochs",
+      "1",
+      "--latent",
+      "16",
+      "--widths",
+      "4,8",
+      "--train-limit",
+      "150",
+      "--test-limit",
+      "150",
+      "--out",
+      dir,
+    ]);
+    equal(r.code, 0, r.stderr);
+    ok(
+      /FPR95 \(OOD positive\)/.test(r.stdout) &&
+        /FPR95 \(ID positive\)/.test(r.stdout),
+      r.stdout,
+    );
+    for (
+      const f of ["results.json", "results.md", "scores.csv", "report.html"]
+    ) {
+      ok((await Deno.stat(`${dir}/${f}`)).size > 0, f);
+    }
+    assertUsage(await run(["eval", "--methods", "nope", "--out", dir]), /nope/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: runtime errors exit 1 with a message, --verbose adds the stack", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/broken-images-idx3-ubyte`,
+      "not an idx file",
+    );
+    const r = await run([
+      "train",
+      "--data",
+      `${dir}/broken-images-idx3-ubyte`,
+      "--epochs",
+      "1",
+    ]);
+    equal(r.code, 1, r.stderr);
+    ok(
+      /error: Cannot/.test(r.stderr) &&
+        r.stderr.includes("broken-images-idx3-ubyte"),
+      r.stderr,
+    );
+    ok(!/\n\s+at /.test(r.stderr));
+    const v = await run([
+      "train",
+      "--data",
+      `${dir}/broken-images-idx3-ubyte`,
+      "--epochs",
+      "1",
+      "--verbose",
+    ]);
+    equal(v.code, 1);
+    ok(/\n\s+at /.test(v.stderr), v.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
