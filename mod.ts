@@ -56,3 +56,5 @@ export * from "./src/detectors/isolation_forest.ts";
 export * from "./src/evaluate/mod.ts";
 export * from "./src/report/mod.ts";
 export { encodeNpy, saveNpy } from "./src/data/npy_write.ts";
+export * from "./src/detectors/features.ts";
+export * from "./src/detectors/reconstruction_detector.ts";

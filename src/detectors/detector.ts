@@ -6,11 +6,20 @@
  * of scikit-learn's `score_samples`), `predict(x)` is 0/1 with 1 = anomaly,
  * and the threshold comes from `contamination`.
  *
+ * Every detector takes either features (a {@linkcode FeatureMatrix}, a
+ * rank-2 tensor or nested arrays) or a {@linkcode Dataset} of images, which
+ * its `features` option turns into features: raw pixels (the default) or,
+ * with a {@linkcode LatentFeatures} extractor, a model's latent means.
+ *
  * @module
  */
 import { tf } from "../_tf.ts";
 import type { Tensor2D } from "@tensorflow/tfjs";
+import type { Dataset } from "../data/dataset.ts";
 import { NotFittedError, ShapeError } from "../errors.ts";
+import { type FeatureExtractor, pixelFeatures } from "./features.ts";
+
+export type { FeatureExtractor } from "./features.ts";
 
 /**
  * A row-major float32 matrix: `rows` samples of `cols` features, sample `i`
@@ -32,6 +41,13 @@ export interface FeatureMatrix {
  * `N x D`.
  */
 export type FeatureInput = FeatureMatrix | Tensor2D | number[][];
+
+/**
+ * What `fit`, `score` and `predict` accept: features, or a
+ * {@linkcode Dataset} of images that the detector's `features` option maps
+ * to features (flattened pixels by default).
+ */
+export type DetectorInput = FeatureInput | Dataset;
 
 /** Options every detector shares. */
 export interface DetectorOptions {
@@ -55,6 +71,14 @@ export interface DetectorOptions {
    * @default {0}
    */
   seed?: number;
+  /**
+   * How a {@linkcode Dataset} input becomes features: `"pixels"` flattens
+   * each image to its `H * W * C` values; a {@linkcode FeatureExtractor}
+   * such as `new LatentFeatures(model)` maps it (e.g. to latent means).
+   * Matrices, tensors and arrays are always taken as features already.
+   * @default {"pixels"}
+   */
+  features?: "pixels" | FeatureExtractor;
 }
 
 /** An anomaly detector (see the module doc for the contract). */
@@ -64,20 +88,20 @@ export interface Detector {
    * @param x Training samples.
    * @returns The detector itself.
    */
-  fit(x: FeatureInput): Promise<this>;
+  fit(x: DetectorInput): Promise<this>;
   /**
    * Anomaly scores, higher = more anomalous (PyOD's sign; scikit-learn's
    * `score_samples` is the negation).
    * @param x Samples with as many features as the training set.
    * @returns One score per sample.
    */
-  score(x: FeatureInput): Promise<Float32Array>;
+  score(x: DetectorInput): Promise<Float32Array>;
   /**
    * `1` where `score(x) > threshold`, else `0`.
    * @param x Samples with as many features as the training set.
    * @returns One 0/1 label per sample.
    */
-  predict(x: FeatureInput): Promise<Uint8Array>;
+  predict(x: DetectorInput): Promise<Uint8Array>;
   /** The decision threshold on the score; throws NotFittedError before fit. */
   readonly threshold: number;
   /** The training samples' scores; throws NotFittedError before fit. */
@@ -89,8 +113,30 @@ export interface Detector {
 }
 
 /**
- * Converts any {@linkcode FeatureInput} to a {@linkcode FeatureMatrix}
- * (copying only when the input is not one already).
+ * Whether `x` is a {@linkcode Dataset} (has `images` and `shape`) rather
+ * than a feature input.
+ *
+ * @param x A detector input.
+ * @returns `true` for a dataset.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isDataset } from "./detector.ts";
+ *
+ * assert.equal(isDataset({ images: new Float32Array(4), shape: [1, 2, 2, 1] }), true);
+ * assert.equal(isDataset([[1, 2]]), false);
+ * ```
+ */
+export function isDataset(x: DetectorInput): x is Dataset {
+  return typeof x === "object" && x !== null && "images" in x &&
+    "shape" in x && !(x instanceof tf.Tensor);
+}
+
+/**
+ * Converts any {@linkcode DetectorInput} to a {@linkcode FeatureMatrix}
+ * (copying only when the input is not one already); a
+ * {@linkcode Dataset} becomes its flattened pixels.
  *
  * @param x The samples.
  * @param what Names the action for error messages, e.g. `"fit KnnDetector"`.
@@ -110,11 +156,13 @@ export interface Detector {
  * ```
  */
 export async function toFeatureMatrix(
-  x: FeatureInput,
+  x: DetectorInput,
   what = "use samples",
 ): Promise<FeatureMatrix> {
   let m: FeatureMatrix;
-  if (x instanceof tf.Tensor) {
+  if (isDataset(x)) {
+    m = pixelFeatures(x);
+  } else if (x instanceof tf.Tensor) {
     if (x.rank !== 2) {
       throw new ShapeError(
         `Cannot ${what}: "x" must be a rank-2 tensor [N, D], got shape "[${x.shape}]"`,
@@ -241,6 +289,8 @@ export abstract class BaseDetector implements Detector {
   readonly thresholdQuantile: number;
   /** The seed of the detector's random generator. */
   readonly seed: number;
+  /** How a {@linkcode Dataset} input becomes features. */
+  readonly features: "pixels" | FeatureExtractor;
   #threshold?: number;
   #trainingScores?: Float32Array;
   #nFeatures?: number;
@@ -251,6 +301,8 @@ export abstract class BaseDetector implements Detector {
    * @param options Shared detector options.
    * @throws {RangeError} When `contamination` is outside (0, 0.5],
    *   `thresholdQuantile` outside (0, 1], or `seed` is not a finite number.
+   * @throws {TypeError} When `features` is neither `"pixels"` nor an
+   *   object with an `extract` method.
    */
   constructor(options: DetectorOptions = {}) {
     const name = new.target.name;
@@ -272,9 +324,37 @@ export abstract class BaseDetector implements Detector {
         `Cannot create ${name}: "seed" must be a finite number, got "${seed}"`,
       );
     }
+    const features = options.features ?? "pixels";
+    if (
+      features !== "pixels" &&
+      !(typeof features === "object" && typeof features.extract === "function")
+    ) {
+      throw new TypeError(
+        `Cannot create ${name}: "features" must be "pixels" or a FeatureExtractor such as new LatentFeatures(model), got "${features}"`,
+      );
+    }
     this.contamination = c;
     this.thresholdQuantile = q;
     this.seed = seed;
+    this.features = features;
+  }
+
+  /**
+   * The feature matrix of `x`: a {@linkcode Dataset} goes through
+   * `features`, anything else is taken as features.
+   *
+   * @param x Detector input.
+   * @param what The action, for error messages.
+   * @returns The features.
+   */
+  protected async toFeatures(
+    x: DetectorInput,
+    what: string,
+  ): Promise<FeatureMatrix> {
+    if (isDataset(x) && this.features !== "pixels") {
+      return await toFeatureMatrix(await this.features.extract(x), what);
+    }
+    return await toFeatureMatrix(x, what);
   }
 
   /** Learns the model from `x`; returns the training samples' scores. */
@@ -284,12 +364,13 @@ export abstract class BaseDetector implements Detector {
 
   /**
    * Fits the detector on `x` and sets `threshold` from the training scores.
-   * @param x Training samples `[N, D]`.
+   * @param x Training samples `[N, D]`, or a {@linkcode Dataset} mapped by
+   *   `features`.
    * @returns This detector.
    * @throws {ShapeError} When `x` is not a valid `[N, D]` input.
    */
-  async fit(x: FeatureInput): Promise<this> {
-    const m = await toFeatureMatrix(x, `fit ${this.constructor.name}`);
+  async fit(x: DetectorInput): Promise<this> {
+    const m = await this.toFeatures(x, `fit ${this.constructor.name}`);
     const scores = await this.fitModel(m);
     this.#nFeatures = m.cols;
     this.#trainingScores = scores;
@@ -300,14 +381,18 @@ export abstract class BaseDetector implements Detector {
   /**
    * Anomaly scores, higher = more anomalous (PyOD's sign; scikit-learn's
    * `score_samples` is the negation).
-   * @param x Samples `[N, D]` with `D = nFeatures`.
+   * @param x Samples `[N, D]` with `D = nFeatures`, or a
+   *   {@linkcode Dataset} mapped by `features`.
    * @returns One score per row.
    * @throws {NotFittedError} Before `fit`.
    * @throws {ShapeError} When `x` is invalid or has the wrong `D`.
    */
-  async score(x: FeatureInput): Promise<Float32Array> {
+  async score(x: DetectorInput): Promise<Float32Array> {
     const d = this.nFeatures;
-    const m = await toFeatureMatrix(x, `score with ${this.constructor.name}`);
+    const m = await this.toFeatures(
+      x,
+      `score with ${this.constructor.name}`,
+    );
     if (m.cols !== d) {
       throw new ShapeError(
         `Cannot score with ${this.constructor.name}: "x" has "${m.cols}" features but the detector was fitted on "${d}"`,
@@ -320,12 +405,13 @@ export abstract class BaseDetector implements Detector {
 
   /**
    * `1` where `score(x) > threshold` (anomaly), else `0`.
-   * @param x Samples `[N, D]` with `D = nFeatures`.
+   * @param x Samples `[N, D]` with `D = nFeatures`, or a
+   *   {@linkcode Dataset} mapped by `features`.
    * @returns One 0/1 label per row.
    * @throws {NotFittedError} Before `fit`.
    * @throws {ShapeError} When `x` is invalid or has the wrong `D`.
    */
-  async predict(x: FeatureInput): Promise<Uint8Array> {
+  async predict(x: DetectorInput): Promise<Uint8Array> {
     const t = this.threshold;
     const s = await this.score(x);
     const out = new Uint8Array(s.length);

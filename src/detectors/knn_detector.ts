@@ -1,11 +1,13 @@
 /**
- * The k-nearest-neighbour anomaly score of METHOD.md §3, exact, on the
- * active tfjs backend.
+ * The k-nearest-neighbour anomaly score of METHOD.md §3, exact: distance
+ * blocks by matmul on the active tfjs backend, k-smallest selection in
+ * plain TypeScript.
  *
  * @module
  */
 import { tf } from "../_tf.ts";
 import type { Tensor2D } from "@tensorflow/tfjs";
+import { mulberry32 } from "../data/_random.ts";
 import {
   BaseDetector,
   type DetectorOptions,
@@ -20,25 +22,40 @@ export interface KnnDetectorOptions extends DetectorOptions {
    */
   k?: number;
   /**
-   * Queries per chunk: memory holds `queryChunk x bankChunk` float32
-   * distances at a time.
+   * Queries per chunk. One distance block holds `queryChunk x bankChunk`
+   * float32 values (on the backend and once more when read back): 32 MiB
+   * each at the defaults.
    * @default {1024}
    */
   queryChunk?: number;
   /**
-   * Bank rows per chunk; the k best candidates are merged across chunks.
+   * Bank rows per chunk; the bank is stored on the backend as
+   * `ceil(N / bankChunk)` pre-transposed blocks and the k best candidates
+   * are merged across them.
    * @default {8192}
    */
   bankChunk?: number;
   /**
-   * Recompute the k selected distances directly as `||q - b||` (k extra
-   * dot products per query) instead of taking `sqrt(max(0, d2))` of the
-   * matmul form, whose float32 cancellation error is about
-   * `1e-7 (||q||^2 + ||b||^2)` in `d2` and so up to `sqrt` of that in
-   * near-zero distances (duplicates). Selection always uses the matmul form.
+   * Recompute the k selected distances exactly as `||q - b||` in float64
+   * (k extra `D`-long dot products per query) instead of taking
+   * `sqrt(max(0, d2))` of the matmul form, whose float32 cancellation error
+   * is about `1e-7 (||q||^2 + ||b||^2)` in `d2` and so up to the square
+   * root of that in near-zero distances: with `refine` an exact duplicate
+   * scores 0. Selection always uses the matmul form.
    * @default {true}
    */
   refine?: boolean;
+  /**
+   * Number of training rows whose leave-one-out scores set the threshold,
+   * drawn without replacement with the detector's `seed` (see
+   * {@linkcode KnnDetector.thresholdRows}). The rest of the bank is still
+   * searched for their neighbours, so `fit` costs
+   * `min(N, thresholdSample) x N` distances instead of `N x N`. Pass
+   * `Infinity` to score every row (exact, O(N^2)), or call
+   * {@linkcode KnnDetector.scoreTraining} later.
+   * @default {10000}
+   */
+  thresholdSample?: number;
 }
 
 /**
@@ -47,20 +64,29 @@ export interface KnnDetectorOptions extends DetectorOptions {
  * `A(q) = (1/k) sum_{i=1..k} ||q - b_(i)||`. Higher = more anomalous
  * (PyOD's sign; scikit-learn's `score_samples` convention is the negation).
  *
- * Method: squared distances `||q||^2 + ||b||^2 - 2 q.b` by matmul on the
- * active tfjs backend, over chunks of queries and of bank rows (memory is
- * bounded by `queryChunk x bankChunk` floats, not by the bank size), a
- * running top-k merge across bank chunks (`tf.topk` of the negated
- * distances), negative squared distances clamped to 0 before the square
- * root. The search is exact (no approximation); values are float32.
+ * Method: `fit` stores the bank on the backend as blocks `[D + 1, m]` of
+ * `[-2 b^T; ||b||^2]` (pre-transposed: tfjs-wasm multiplies a transposed
+ * operand about ten times slower), so one matmul of the augmented queries
+ * `[q, 1]` gives `||b||^2 - 2 q.b`, which orders the bank like
+ * `||q - b||^2`. Each `queryChunk x bankChunk` block is read back as a
+ * `Float32Array` and a running k-smallest insertion list per query merges
+ * it (faster than `tf.topk` on every backend tried, and exact). Finally
+ * `||q||^2` is added (float64) and negative values clamped to 0 before the
+ * square root, or, with `refine`, the k chosen distances are recomputed
+ * exactly; the mean is accumulated in float64. The search is exact (no
+ * approximation).
  *
  * Training scores exclude each sample's own index (a bank member is not its
  * own neighbour; an exact duplicate elsewhere in the bank still counts, at
- * distance 0), so `trainingScores` are leave-one-out scores, as in PyOD's
- * `KNN`. `fit` therefore needs `k <= N - 1`.
+ * distance 0), so they are leave-one-out scores, as in PyOD's `KNN`. By
+ * default only a seeded subsample of `thresholdSample` rows is scored in
+ * `fit` (see {@linkcode KnnDetectorOptions.thresholdSample});
+ * `trainingScores[i]` belongs to bank row `thresholdRows[i]`. `fit` needs
+ * `k <= N - 1`.
  *
- * The bank lives on the backend until {@linkcode KnnDetector.dispose}
- * (or `using`).
+ * The bank lives on the backend (and as a float32 copy in memory, for
+ * `refine` and `scoreTraining`) until {@linkcode KnnDetector.dispose} (or
+ * `using`).
  *
  * @example Scoring two queries against a square
  * ```ts
@@ -81,10 +107,13 @@ export class KnnDetector extends BaseDetector implements Disposable {
   readonly queryChunk: number;
   /** Bank rows per chunk. */
   readonly bankChunk: number;
-  /** Whether selected distances are recomputed directly. */
+  /** Whether selected distances are recomputed exactly. */
   readonly refine: boolean;
-  #bank?: Tensor2D;
-  #bankNorms?: Tensor2D;
+  /** Training rows scored in `fit` for the threshold (`Infinity` = all). */
+  readonly thresholdSample: number;
+  #bank?: FeatureMatrix;
+  #blocks: Tensor2D[] = [];
+  #thresholdRows?: Int32Array;
 
   /**
    * Stores the hyperparameters only; nothing is computed until `fit`.
@@ -92,21 +121,32 @@ export class KnnDetector extends BaseDetector implements Disposable {
    * @param options Detector options; hyperparameters only, nothing is
    *   computed until `fit`.
    * @throws {RangeError} When `k`, `queryChunk` or `bankChunk` is not a
-   *   positive integer, or a shared option is out of range.
+   *   positive integer, `thresholdSample` is not a positive integer or
+   *   `Infinity`, or a shared option is out of range.
    */
   constructor(options: KnnDetectorOptions = {}) {
     super(options);
-    const { k = 3, queryChunk = 1024, bankChunk = 8192, refine = true } =
-      options;
-    for (
-      const [name, v] of [["k", k], ["queryChunk", queryChunk], [
-        "bankChunk",
-        bankChunk,
-      ]]
-    ) {
-      if (!(Number.isInteger(v) && (v as number) >= 1)) {
+    const {
+      k = 3,
+      queryChunk = 1024,
+      bankChunk = 8192,
+      refine = true,
+      thresholdSample = 10_000,
+    } = options;
+    const ints: [string, number][] = [
+      ["k", k],
+      ["queryChunk", queryChunk],
+      ["bankChunk", bankChunk],
+    ];
+    if (thresholdSample !== Infinity) {
+      ints.push(["thresholdSample", thresholdSample]);
+    }
+    for (const [name, v] of ints) {
+      if (!(Number.isInteger(v) && v >= 1)) {
         throw new RangeError(
-          `Cannot create KnnDetector: "${name}" must be a positive integer, got "${v}"`,
+          `Cannot create KnnDetector: "${name}" must be a positive integer${
+            name === "thresholdSample" ? " or Infinity" : ""
+          }, got "${v}"`,
         );
       }
     }
@@ -114,15 +154,30 @@ export class KnnDetector extends BaseDetector implements Disposable {
     this.queryChunk = queryChunk;
     this.bankChunk = bankChunk;
     this.refine = refine;
+    this.thresholdSample = thresholdSample;
   }
 
-  /** Number of rows in the bank (the training set). */
+  /**
+   * Number of rows in the bank (the training set).
+   * @throws {NotFittedError} Before `fit` or after `dispose`.
+   */
   get bankSize(): number {
     if (!this.#bank) throw this.notFitted("read bankSize");
-    return this.#bank.shape[0];
+    return this.#bank.rows;
   }
 
-  /** Fits on the training matrix and returns the training scores (higher = more anomalous). */
+  /**
+   * The bank rows (ascending) whose leave-one-out scores are
+   * `trainingScores`: all rows when `N <= thresholdSample`, else a seeded
+   * sample of `thresholdSample` rows.
+   * @throws {NotFittedError} Before `fit`.
+   */
+  get thresholdRows(): Int32Array {
+    if (!this.#thresholdRows) throw this.notFitted("read thresholdRows");
+    return this.#thresholdRows;
+  }
+
+  /** Fits on the training matrix and returns the sampled training scores. */
   protected async fitModel(x: FeatureMatrix): Promise<Float32Array> {
     if (this.k > x.rows - 1) {
       throw new RangeError(
@@ -130,93 +185,163 @@ export class KnnDetector extends BaseDetector implements Disposable {
       );
     }
     this.dispose();
-    const bank = tf.tensor2d(x.data, [x.rows, x.cols]);
-    this.#bank = bank;
-    this.#bankNorms = tf.tidy(() =>
-      tf.sum(tf.square(bank), 1).reshape([1, x.rows])
-    );
-    return await this.#knn(x, true);
+    const { rows, cols } = x;
+    const data = x.data.slice();
+    const blocks: Tensor2D[] = [];
+    for (let b0 = 0; b0 < rows; b0 += this.bankChunk) {
+      const m = Math.min(this.bankChunk, rows - b0);
+      // [D + 1, m]: column j is (-2 b_j, ||b_j||^2)
+      const t = new Float32Array((cols + 1) * m);
+      for (let j = 0; j < m; j++) {
+        const o = (b0 + j) * cols;
+        let s = 0;
+        for (let c = 0; c < cols; c++) {
+          const v = data[o + c];
+          t[c * m + j] = -2 * v;
+          s += v * v;
+        }
+        t[cols * m + j] = s;
+      }
+      blocks.push(tf.tensor2d(t, [cols + 1, m]));
+    }
+    this.#bank = { data, rows, cols };
+    this.#blocks = blocks;
+    const sample = sampleRows(rows, this.thresholdSample, this.seed);
+    this.#thresholdRows = sample;
+    return await this.#search(gatherRows(this.#bank, sample), sample);
   }
 
   /** Scores a query matrix (higher = more anomalous). */
   protected async scoreMatrix(x: FeatureMatrix): Promise<Float32Array> {
-    return await this.#knn(x, false);
+    return await this.#search(x);
   }
 
-  async #knn(q: FeatureMatrix, excludeSelf: boolean): Promise<Float32Array> {
+  /**
+   * Leave-one-out scores of every bank row (each row's own index excluded),
+   * the exact O(N^2) counterpart of the sampled `trainingScores`. Does not
+   * change the threshold.
+   *
+   * @returns One score per bank row, in bank order.
+   * @throws {NotFittedError} Before `fit` or after `dispose`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KnnDetector } from "./knn_detector.ts";
+   *
+   * using det = await new KnnDetector({ k: 1, thresholdSample: 2, seed: 3 })
+   *   .fit([[0], [1], [3], [6]]);
+   * assert.equal(det.trainingScores.length, 2);
+   * assert.deepEqual([...(await det.scoreTraining())], [1, 1, 2, 3]);
+   * ```
+   */
+  async scoreTraining(): Promise<Float32Array> {
     const bank = this.#bank;
-    const bankNorms = this.#bankNorms;
-    if (!bank || !bankNorms) {
-      throw this.notFitted("score (the bank was disposed)");
-    }
-    const [nBank, d] = bank.shape;
-    const { k, queryChunk, bankChunk, refine } = this;
+    if (!bank) throw this.notFitted("score the training set");
+    const all = new Int32Array(bank.rows);
+    for (let i = 0; i < all.length; i++) all[i] = i;
+    return await this.#search(bank, all);
+  }
+
+  /**
+   * Exact k-NN search of `q` in the bank; `self[i]` (when given) is the bank
+   * index query `i` must not count as its own neighbour.
+   */
+  async #search(q: FeatureMatrix, self?: Int32Array): Promise<Float32Array> {
+    const bank = this.#bank;
+    const blocks = this.#blocks;
+    if (!bank) throw this.notFitted("score (the bank was disposed)");
+    const d = bank.cols;
+    const { k, queryChunk, refine } = this;
     const out = new Float32Array(q.rows);
+    const bestV = new Float64Array(k);
+    const bestI = new Int32Array(k);
+    const cand = new Float64Array(queryChunk * k);
+    const candI = new Int32Array(queryChunk * k);
     for (let q0 = 0; q0 < q.rows; q0 += queryChunk) {
       const n = Math.min(queryChunk, q.rows - q0);
-      const qt = tf.tensor2d(q.data.subarray(q0 * d, (q0 + n) * d), [n, d]);
-      const qn = tf.tidy(() => tf.sum(tf.square(qt), 1, true));
-      let best: { v: Tensor2D; i: Tensor2D } | null = null;
-      for (let b0 = 0; b0 < nBank; b0 += bankChunk) {
-        const m = Math.min(bankChunk, nBank - b0);
-        const prev: { v: Tensor2D; i: Tensor2D } | null = best;
-        const next = tf.tidy((): { v: Tensor2D; i: Tensor2D } => {
-          const bt = tf.slice(bank, [b0, 0], [m, d]);
-          const bn = tf.slice(bankNorms, [0, b0], [1, m]);
-          let d2: Tensor2D = tf.sub(
-            tf.add(qn, bn),
-            tf.mul(tf.matMul(qt, bt, false, true), 2),
-          );
-          if (excludeSelf && b0 < q0 + n && q0 < b0 + m) {
-            const self = tf.equal(
-              tf.range(q0, q0 + n, 1, "int32").reshape([n, 1]),
-              tf.range(b0, b0 + m, 1, "int32").reshape([1, m]),
-            );
-            d2 = tf.where(self, tf.fill([n, m], Infinity), d2);
-          }
-          const top = tf.topk(tf.neg(d2), Math.min(k, m));
-          const idx = tf.add(top.indices, tf.scalar(b0, "int32")) as Tensor2D;
-          if (prev === null) return { v: top.values as Tensor2D, i: idx };
-          const v: Tensor2D = tf.concat([prev.v, top.values as Tensor2D], 1);
-          const i: Tensor2D = tf.concat([prev.i, idx], 1);
-          const cols = v.shape[1];
-          const merged = tf.topk(v, Math.min(k, cols));
-          // row-wise gather as a flat gather (tfjs-backend-wasm mishandles
-          // gather with batchDims = 1)
-          const rowStart = tf.range(0, n * cols, cols, "int32").reshape([n, 1]);
-          const flat = tf.add(merged.indices, rowStart);
-          return {
-            v: merged.values as Tensor2D,
-            i: tf.gather(
-              i.flatten(),
-              flat as tf.Tensor,
-            ) as tf.Tensor as Tensor2D,
-          };
-        });
-        if (prev !== null) tf.dispose([prev.v, prev.i]);
-        best = next;
+      const aug = new Float32Array(n * (d + 1));
+      for (let r = 0; r < n; r++) {
+        aug.set(q.data.subarray((q0 + r) * d, (q0 + r + 1) * d), r * (d + 1));
+        aug[r * (d + 1) + d] = 1;
       }
-      const chosen = best!;
-      const score = tf.tidy(() => {
-        if (!refine) return tf.mean(tf.sqrt(tf.relu(tf.neg(chosen.v))), 1);
-        const nb = tf.gather(bank, tf.reshape(chosen.i, [-1])).reshape([
-          n,
-          k,
-          d,
-        ]);
-        const diff = tf.sub(nb, tf.expandDims(qt, 1));
-        return tf.mean(tf.sqrt(tf.sum(tf.square(diff), 2)), 1);
-      });
-      tf.dispose([qt, qn, chosen.v, chosen.i]);
-      out.set(await score.data() as Float32Array, q0);
-      score.dispose();
+      const qt = tf.tensor2d(aug, [n, d + 1]);
+      cand.fill(Infinity);
+      candI.fill(-1);
+      let b0 = 0;
+      try {
+        for (const block of blocks) {
+          const m = block.shape[1];
+          const prod = tf.matMul(qt, block);
+          let buf: Float32Array;
+          try {
+            buf = await prod.data() as Float32Array;
+          } finally {
+            prod.dispose();
+          }
+          for (let r = 0; r < n; r++) {
+            const o = r * m;
+            if (self) {
+              const s = self[q0 + r] - b0;
+              if (s >= 0 && s < m) buf[o + s] = Infinity;
+            }
+            const c0 = r * k;
+            let worst = cand[c0 + k - 1];
+            for (let j = 0; j < m; j++) {
+              const v = buf[o + j];
+              if (v < worst) {
+                let p = k - 1;
+                while (p > 0 && cand[c0 + p - 1] > v) {
+                  cand[c0 + p] = cand[c0 + p - 1];
+                  candI[c0 + p] = candI[c0 + p - 1];
+                  p--;
+                }
+                cand[c0 + p] = v;
+                candI[c0 + p] = b0 + j;
+                worst = cand[c0 + k - 1];
+              }
+            }
+          }
+          b0 += m;
+        }
+      } finally {
+        qt.dispose();
+      }
+      for (let r = 0; r < n; r++) {
+        const qo = (q0 + r) * d;
+        let qn = 0;
+        if (!refine) {
+          for (let c = 0; c < d; c++) qn += q.data[qo + c] * q.data[qo + c];
+        }
+        for (let t = 0; t < k; t++) {
+          bestV[t] = cand[r * k + t];
+          bestI[t] = candI[r * k + t];
+        }
+        let sum = 0;
+        for (let t = 0; t < k; t++) {
+          if (refine) {
+            const bo = bestI[t] * d;
+            let s = 0;
+            for (let c = 0; c < d; c++) {
+              const diff = q.data[qo + c] - bank.data[bo + c];
+              s += diff * diff;
+            }
+            sum += Math.sqrt(s);
+          } else {
+            sum += Math.sqrt(Math.max(0, bestV[t] + qn));
+          }
+        }
+        out[q0 + r] = sum / k;
+      }
     }
     return out;
   }
 
   /**
-   * Frees the bank's tensors. Scoring afterwards throws NotFittedError; fit
-   * again to reuse the detector.
+   * Frees the bank (its backend tensors and its in-memory copy). Scoring
+   * afterwards throws NotFittedError; fit again to reuse the detector.
+   *
+   * @returns Nothing.
    *
    * @example
    * ```ts
@@ -231,13 +356,45 @@ export class KnnDetector extends BaseDetector implements Disposable {
    * ```
    */
   dispose(): void {
-    if (this.#bank) tf.dispose([this.#bank, this.#bankNorms!]);
+    tf.dispose(this.#blocks);
+    this.#blocks = [];
     this.#bank = undefined;
-    this.#bankNorms = undefined;
   }
 
-  /** Same as {@linkcode KnnDetector.dispose}, for `using`. */
+  /**
+   * Same as {@linkcode KnnDetector.dispose}, for `using`.
+   *
+   * @returns Nothing.
+   */
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/** `0 .. rows-1` when `rows <= size`, else `size` of them drawn seeded, ascending. */
+function sampleRows(rows: number, size: number, seed: number): Int32Array {
+  const all = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) all[i] = i;
+  if (rows <= size) return all;
+  const rand = mulberry32(seed);
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(rand() * (rows - i));
+    const t = all[i];
+    all[i] = all[j];
+    all[j] = t;
+  }
+  return all.slice(0, size).sort();
+}
+
+/** The rows `idx` of `x` as a new matrix (no copy when `idx` is all rows). */
+function gatherRows(x: FeatureMatrix, idx: Int32Array): FeatureMatrix {
+  if (idx.length === x.rows) return x;
+  const data = new Float32Array(idx.length * x.cols);
+  for (let i = 0; i < idx.length; i++) {
+    data.set(
+      x.data.subarray(idx[i] * x.cols, (idx[i] + 1) * x.cols),
+      i * x.cols,
+    );
+  }
+  return { data, rows: idx.length, cols: x.cols };
 }

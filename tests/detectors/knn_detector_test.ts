@@ -133,13 +133,84 @@ Deno.test("KnnDetector leaks no tensors and accepts tensors without disposing th
   const q = tf.tensor2d(randomMatrix(9, 5, 5).data, [9, 5]);
   const before = tf.memory().numTensors;
   const det = await new KnnDetector({ bankChunk: 20, queryChunk: 4 }).fit(bank);
-  equal(tf.memory().numTensors, before + 2); // the bank and its norms
+  equal(tf.memory().numTensors, before + 4); // ceil(64 / 20) bank blocks
   const s = await det.score(q);
   equal(s.length, 9);
-  equal(tf.memory().numTensors, before + 2);
+  equal(tf.memory().numTensors, before + 4);
+  await det.scoreTraining();
+  equal(tf.memory().numTensors, before + 4);
   det.dispose();
   equal(tf.memory().numTensors, before);
   assert.ok(!q.isDisposed);
   await rejects(() => det.score(q), NotFittedError);
   q.dispose();
+});
+
+Deno.test("KnnDetector.fit() scores a seeded subsample for the threshold; scoreTraining() scores all rows", async (t) => {
+  const bank = randomMatrix(150, 6, 7);
+  const full = bruteForce(bank, bank, 3, true);
+  using det = await new KnnDetector({
+    thresholdSample: 40,
+    seed: 11,
+    bankChunk: 64,
+    queryChunk: 16,
+  }).fit(bank);
+  const rows = det.thresholdRows;
+  await t.step("the sample is 40 distinct ascending rows", () => {
+    equal(rows.length, 40);
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i] > rows[i - 1]);
+    assert.ok(rows[0] >= 0 && rows[39] < 150);
+  });
+  await t.step(
+    "trainingScores are the sampled rows' leave-one-out scores",
+    () => {
+      assertClose(det.trainingScores, Array.from(rows, (r) => full[r]), TOL);
+      // threshold = numpy quantile of the sampled scores at 1 - 0.1
+      const sorted = Float64Array.from(det.trainingScores).sort();
+      const pos = 0.9 * 39;
+      const lo = Math.floor(pos);
+      assertClose(
+        det.threshold,
+        sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]),
+        { atol: 1e-12 },
+      );
+    },
+  );
+  await t.step(
+    "scoreTraining() is the exact leave-one-out of every row",
+    async () => {
+      assertClose(await det.scoreTraining(), full, TOL);
+    },
+  );
+  await t.step("equal seeds draw equal rows, other seeds others", async () => {
+    using same = await new KnnDetector({ thresholdSample: 40, seed: 11 }).fit(
+      bank,
+    );
+    using other = await new KnnDetector({ thresholdSample: 40, seed: 12 })
+      .fit(bank);
+    assert.deepEqual([...same.thresholdRows], [...rows]);
+    assert.notDeepEqual([...other.thresholdRows], [...rows]);
+  });
+  await t.step("thresholdSample: Infinity scores every row", async () => {
+    using all = await new KnnDetector({ thresholdSample: Infinity }).fit(bank);
+    equal(all.thresholdRows.length, 150);
+    assertClose(all.trainingScores, full, TOL);
+  });
+  throws(() => new KnnDetector({ thresholdSample: 0 }), {
+    name: "RangeError",
+    message:
+      'Cannot create KnnDetector: "thresholdSample" must be a positive integer or Infinity, got "0"',
+  });
+  throws(() => new KnnDetector().thresholdRows, NotFittedError);
+});
+
+Deno.test("KnnDetector.score() keeps float32 cancellation out of large-norm duplicates", async () => {
+  // rows with |b|^2 ~ 1.6e5: the matmul form alone would leave sqrt(1e-7 *
+  // 3.2e5) ~ 0.2 of noise on a zero distance; refine recomputes it exactly
+  const bank = randomMatrix(300, 10, 9, 1);
+  for (let i = 0; i < bank.data.length; i++) bank.data[i] += 128;
+  using det = await new KnnDetector({ k: 1 }).fit(bank);
+  const q = { data: bank.data.slice(0, 20 * 10), rows: 20, cols: 10 };
+  const s = await det.score(q);
+  assert.ok(s.every((v) => v === 0), `${s}`);
 });

@@ -1,0 +1,100 @@
+import { assert, assertClose, equal, rejects, throws } from "../_assert.ts";
+import { tf } from "../../src/_tf.ts";
+import { ReconstructionDetector } from "../../src/detectors/reconstruction_detector.ts";
+import type { Dataset } from "../../src/data/dataset.ts";
+import { VaeModel } from "../../src/model/vae_model.ts";
+import { ShapeError } from "../../src/errors.ts";
+
+/** Seeded pixels in [0, 1) as an 8x8x1 dataset. */
+function images(n: number, seed: number): Dataset {
+  let a = seed >>> 0;
+  const data = new Float32Array(n * 64);
+  for (let i = 0; i < data.length; i++) {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+    data[i] = a / 2 ** 32;
+  }
+  return { images: data, shape: [n, 8, 8, 1] };
+}
+
+function tinyModel(seed = 1): VaeModel {
+  return VaeModel.create({
+    inputShape: [8, 8, 1],
+    latentDim: 4,
+    widths: [4, 8],
+    seed,
+  });
+}
+
+// both sides are float32 sums of 64 squares of values in [0, 1]: 1e-6
+// relative covers the different summation orders
+const TOL = { atol: 1e-7, rtol: 1e-6 };
+
+Deno.test("ReconstructionDetector.score() is the per-image MSE of model.reconstruct()", async () => {
+  using model = tinyModel();
+  const train = images(30, 1);
+  const test = images(23, 2);
+  // independent: the plain-array reconstruction, float64 mean in TypeScript
+  const rec = await model.reconstruct(test.images, test.shape);
+  const expected = Array.from({ length: 23 }, (_, i) => {
+    let s = 0;
+    for (let j = 0; j < 64; j++) {
+      const d = test.images[i * 64 + j] - rec[i * 64 + j];
+      s += d * d;
+    }
+    return s / 64;
+  });
+  // batchSize 5 leaves a last batch of 3
+  const det = await new ReconstructionDetector({ model, batchSize: 5 }).fit(
+    train,
+  );
+  equal(det.nFeatures, 64);
+  assertClose(await det.score(test), expected, TOL);
+  // flattened rows give the same scores as the dataset
+  assertClose(
+    await det.score({ data: test.images, rows: 23, cols: 64 }),
+    expected,
+    TOL,
+  );
+  equal(det.trainingScores.length, 30);
+});
+
+Deno.test("ReconstructionDetector leaks no tensors and does not dispose the model", async () => {
+  using model = tinyModel();
+  const before = tf.memory().numTensors;
+  const det = await new ReconstructionDetector({ model, batchSize: 7 }).fit(
+    images(20, 3),
+  );
+  await det.score(images(9, 4));
+  await det.predict(images(9, 5));
+  equal(tf.memory().numTensors, before);
+  const r = await model.reconstruct(new Float32Array(64), [1, 8, 8, 1]);
+  equal(r.length, 64);
+});
+
+Deno.test("ReconstructionDetector rejects inputs that do not fit the model", async () => {
+  using model = tinyModel();
+  await rejects(
+    () => new ReconstructionDetector({ model }).fit([[0.1, 0.2, 0.3]]),
+    (e: unknown) => {
+      assert.ok(e instanceof ShapeError);
+      equal(
+        e.message,
+        'Cannot fit ReconstructionDetector: images have "3" values but the model takes [8, 8, 1] = "64"; pass a Dataset of that shape or flattened rows',
+      );
+      return true;
+    },
+  );
+  throws(
+    () => new ReconstructionDetector({ model, batchSize: 0 }),
+    {
+      name: "RangeError",
+      message:
+        'Cannot create ReconstructionDetector: "batchSize" must be a positive integer, got "0"',
+    },
+  );
+  throws(
+    // deno-lint-ignore no-explicit-any
+    () => new ReconstructionDetector({} as any),
+    TypeError,
+  );
+});
