@@ -17,6 +17,7 @@
 import { tf } from "../_tf.ts";
 import type { LayersModel, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
 import { DataFormatError, ShapeError } from "../errors.ts";
+import { normaliseToSphere } from "../loss/normalise_to_sphere.ts";
 import {
   buildDecoder,
   buildEncoder,
@@ -364,7 +365,9 @@ export class VaeModel {
   }
 
   /**
-   * Reconstructs images through the posterior mean: `decode(mu(x))`.
+   * Reconstructs images through the posterior mean: `decode(mu(x))`, or
+   * `decode(sqrt(n) mu / ||mu||)` for a model trained as `compressed` or `vmf`
+   * (their decoders only ever saw z on that sphere).
    *
    * @param x Images `[N, H, W, C]`.
    * @returns Reconstructions `[N, H, W, C]`; the caller disposes them.
@@ -386,7 +389,14 @@ export class VaeModel {
   reconstructTensor(x: Tensor4D): Tensor4D {
     const { mu, logVar } = this.encodeTensor(x);
     logVar.dispose();
-    const out = this.decodeTensor(mu);
+    // compressed / vMF decoders were trained on z on the sphere of radius
+    // sqrt(n): decode the deterministic point they know, normalise(mu)
+    const variant = this.#training.variant;
+    const z = variant === "compressed" || variant === "vmf"
+      ? normaliseToSphere(mu)
+      : mu;
+    const out = this.decodeTensor(z);
+    if (z !== mu) z.dispose();
     mu.dispose();
     return out;
   }
