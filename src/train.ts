@@ -5,8 +5,14 @@
  *
  * @module
  */
+import {
+  type Net,
+  reconstructionError,
+  splitHead,
+  trainStep,
+} from "./_train_step.ts";
 import { tf } from "./_tf.ts";
-import type { LayersModel, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs";
 import type { Dataset } from "./data/dataset.ts";
 import { assertDataset } from "./data/dataset.ts";
 import { mulberry32, shuffleInPlace } from "./data/_random.ts";
@@ -372,103 +378,6 @@ function batchTensor(ds: Dataset, idx: number[], buf: Float32Array): Tensor4D {
     buf.set(ds.images.subarray(idx[j] * f, (idx[j] + 1) * f), j * f);
   }
   return tf.tensor4d(buf.subarray(0, idx.length * f), [idx.length, h, w, c]);
-}
-
-interface Net {
-  encoder: LayersModel;
-  decoder: LayersModel;
-  modelConfig: ModelConfig;
-}
-
-function encoderVars(net: Net): tf.Variable[] {
-  return net.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
-}
-function decoderVars(net: Net): tf.Variable[] {
-  return net.decoder.trainableWeights.map((w) => w.read() as tf.Variable);
-}
-
-/** mu, sigma from the encoder output `[N, 2n]` (log-variance clipped). */
-function splitHead(
-  out: Tensor2D,
-  n: number,
-): { mu: Tensor2D; logVar: Tensor2D; sigma: Tensor2D } {
-  const mu = tf.slice(out, [0, 0], [-1, n]) as Tensor2D;
-  const logVar = tf.clipByValue(
-    tf.slice(out, [0, n], [-1, n]),
-    -30,
-    20,
-  ) as Tensor2D;
-  const sigma = tf.exp(tf.mul(logVar, 0.5)) as Tensor2D;
-  return { mu, logVar, sigma };
-}
-
-function reconstructionError(
-  x: Tensor4D,
-  xHat: tf.Tensor,
-  kind: "sum" | "mean",
-): tf.Scalar {
-  const se = tf.sum(tf.square(tf.sub(x, xHat)), [1, 2, 3]);
-  const perSample = kind === "sum"
-    ? se
-    : tf.div(se, x.shape[1] * x.shape[2] * x.shape[3]);
-  return tf.mean(perSample) as tf.Scalar;
-}
-
-/** The pieces of one forward pass. */
-interface StepOut {
-  loss: tf.Scalar;
-  rec: tf.Scalar;
-  kl: tf.Scalar;
-  parts: Record<string, tf.Scalar>;
-}
-
-/** Forward pass of one batch; returns the objective and its pieces. */
-function forward(
-  net: Net,
-  x: Tensor4D,
-  opts: ResolvedTrainOptions,
-  ctx: {
-    epoch: number;
-    beta: number;
-    annealing: number;
-    noiseSeed: number;
-    labels?: Int32Array;
-  },
-  keepZ?: { z?: tf.Tensor },
-): StepOut {
-  const n = opts.latentDim;
-  const out = net.encoder.apply(x, { training: true }) as Tensor2D;
-  const { mu, sigma } = splitHead(out, n);
-  let z: Tensor2D;
-  if (opts.variant === "ae") {
-    z = mu;
-  } else {
-    const eps = tf.randomNormal(mu.shape, 0, 1, "float32", ctx.noiseSeed);
-    z = tf.add(mu, tf.mul(sigma, eps)) as Tensor2D;
-    if (opts.variant !== "vae") z = normaliseToSphere(z);
-  }
-  if (keepZ) keepZ.z = tf.keep(tf.clone(z));
-  const xHat = net.decoder.apply(z, { training: true }) as tf.Tensor;
-  const rec = reconstructionError(x, xHat, opts.reconstruction);
-  const lossOpts: CompressedLossOptions = {
-    ...(opts.loss as CompressedLossOptions),
-    preset: opts.preset,
-    variant: opts.variant,
-    radiusOnly: opts.radiusOnly,
-    epoch: ctx.epoch,
-  };
-  if (opts.semiSupervised && ctx.labels) lossOpts.labels = ctx.labels;
-  const { total, parts } = compressedLoss(mu, sigma, lossOpts);
-  const loss = tf.add(
-    rec,
-    tf.mul(total, ctx.beta * ctx.annealing),
-  ) as tf.Scalar;
-  return {
-    loss,
-    rec,
-    kl: total,
-    parts: parts as unknown as Record<string, tf.Scalar>,
-  };
 }
 
 /** Learning rate at `epoch` given halving milestones. */
@@ -909,41 +818,14 @@ export async function trainVAE(
           noiseSeed: opts.seed * 1_000_003 + epoch * 10_007 + s,
           labels,
         };
-        let stats: tf.Tensor | undefined;
-        let partNames: string[] = [];
-        const keep: { z?: tf.Tensor } = {};
-        const scale = authors ? 0.001 : 1;
-        encOpt.minimize(
-          () => {
-            const g = forward(net, x, opts, ctx, authors ? keep : undefined);
-            partNames = Object.keys(g.parts);
-            stats = tf.keep(
-              tf.stack([g.loss, g.rec, g.kl, ...Object.values(g.parts)]),
-            );
-            return tf.mul(g.loss, scale) as tf.Scalar;
-          },
-          false,
-          authors
-            ? encoderVars(net)
-            : [...encoderVars(net), ...decoderVars(net)],
+        const { names: partNames, stats } = trainStep(
+          net,
+          x,
+          opts,
+          ctx,
+          encOpt,
+          decOpt,
         );
-        if (authors && decOpt && keep.z) {
-          const z = keep.z;
-          decOpt.minimize(
-            () => {
-              const xHat = net.decoder.apply(z, {
-                training: true,
-              }) as tf.Tensor;
-              return tf.mul(
-                reconstructionError(x, xHat, opts.reconstruction),
-                0.001,
-              ) as tf.Scalar;
-            },
-            false,
-            decoderVars(net),
-          );
-          z.dispose();
-        }
         x.dispose();
         const v = await stats!.data();
         stats!.dispose();

@@ -1,0 +1,167 @@
+/**
+ * One optimisation step of the trainer, shared by `trainVAE` and the
+ * benchmarks so both time exactly the same work. Private to the toolkit.
+ *
+ * @module
+ */
+import { tf } from "./_tf.ts";
+import type { LayersModel, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import {
+  compressedLoss,
+  type CompressedLossOptions,
+  normaliseToSphere,
+} from "./loss.ts";
+import type { ModelConfig } from "./model/resnet.ts";
+import type { ResolvedTrainOptions } from "./train.ts";
+
+/** Per-step context: schedule values, noise seed, labels. */
+export interface StepContext {
+  epoch: number;
+  beta: number;
+  annealing: number;
+  noiseSeed: number;
+  labels?: Int32Array;
+}
+
+export interface Net {
+  encoder: LayersModel;
+  decoder: LayersModel;
+  modelConfig: ModelConfig;
+}
+
+export function encoderVars(net: Net): tf.Variable[] {
+  return net.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+export function decoderVars(net: Net): tf.Variable[] {
+  return net.decoder.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+/** mu, sigma from the encoder output `[N, 2n]` (log-variance clipped). */
+export function splitHead(
+  out: Tensor2D,
+  n: number,
+): { mu: Tensor2D; logVar: Tensor2D; sigma: Tensor2D } {
+  const mu = tf.slice(out, [0, 0], [-1, n]) as Tensor2D;
+  const logVar = tf.clipByValue(
+    tf.slice(out, [0, n], [-1, n]),
+    -30,
+    20,
+  ) as Tensor2D;
+  const sigma = tf.exp(tf.mul(logVar, 0.5)) as Tensor2D;
+  return { mu, logVar, sigma };
+}
+
+export function reconstructionError(
+  x: Tensor4D,
+  xHat: tf.Tensor,
+  kind: "sum" | "mean",
+): tf.Scalar {
+  const se = tf.sum(tf.square(tf.sub(x, xHat)), [1, 2, 3]);
+  const perSample = kind === "sum"
+    ? se
+    : tf.div(se, x.shape[1] * x.shape[2] * x.shape[3]);
+  return tf.mean(perSample) as tf.Scalar;
+}
+
+/** The pieces of one forward pass. */
+interface StepOut {
+  loss: tf.Scalar;
+  rec: tf.Scalar;
+  kl: tf.Scalar;
+  parts: Record<string, tf.Scalar>;
+}
+
+/** Forward pass of one batch; returns the objective and its pieces. */
+export function forward(
+  net: Net,
+  x: Tensor4D,
+  opts: ResolvedTrainOptions,
+  ctx: StepContext,
+  keepZ?: { z?: tf.Tensor },
+): StepOut {
+  const n = opts.latentDim;
+  const out = net.encoder.apply(x, { training: true }) as Tensor2D;
+  const { mu, sigma } = splitHead(out, n);
+  let z: Tensor2D;
+  if (opts.variant === "ae") {
+    z = mu;
+  } else {
+    const eps = tf.randomNormal(mu.shape, 0, 1, "float32", ctx.noiseSeed);
+    z = tf.add(mu, tf.mul(sigma, eps)) as Tensor2D;
+    if (opts.variant !== "vae") z = normaliseToSphere(z);
+  }
+  if (keepZ) keepZ.z = tf.keep(tf.clone(z));
+  const xHat = net.decoder.apply(z, { training: true }) as tf.Tensor;
+  const rec = reconstructionError(x, xHat, opts.reconstruction);
+  const lossOpts: CompressedLossOptions = {
+    ...(opts.loss as CompressedLossOptions),
+    preset: opts.preset,
+    variant: opts.variant,
+    radiusOnly: opts.radiusOnly,
+    epoch: ctx.epoch,
+  };
+  if (opts.semiSupervised && ctx.labels) lossOpts.labels = ctx.labels;
+  const { total, parts } = compressedLoss(mu, sigma, lossOpts);
+  const loss = tf.add(
+    rec,
+    tf.mul(total, ctx.beta * ctx.annealing),
+  ) as tf.Scalar;
+  return {
+    loss,
+    rec,
+    kl: total,
+    parts: parts as unknown as Record<string, tf.Scalar>,
+  };
+}
+
+/**
+ * Runs one optimisation step on batch `x`: `paper` updates encoder and
+ * decoder with one Adam on `rec + beta KL`; `authors` updates the encoder on
+ * `0.001 (rec + beta KL a(t))` and then the decoder on
+ * `0.001 rec(decode(stopGradient(z)))`.
+ *
+ * @returns The part names and a kept `[loss, rec, kl, ...parts]` tensor the
+ * caller reads and disposes.
+ */
+export function trainStep(
+  net: Net,
+  x: Tensor4D,
+  opts: ResolvedTrainOptions,
+  ctx: StepContext,
+  encOpt: tf.Optimizer,
+  decOpt?: tf.Optimizer,
+): { names: string[]; stats: tf.Tensor } {
+  const authors = opts.preset === "authors";
+  let stats: tf.Tensor | undefined;
+  let names: string[] = [];
+  const keep: { z?: tf.Tensor } = {};
+  const scale = authors ? 0.001 : 1;
+  encOpt.minimize(
+    () => {
+      const g = forward(net, x, opts, ctx, authors ? keep : undefined);
+      names = Object.keys(g.parts);
+      stats = tf.keep(
+        tf.stack([g.loss, g.rec, g.kl, ...Object.values(g.parts)]),
+      );
+      return tf.mul(g.loss, scale) as tf.Scalar;
+    },
+    false,
+    authors ? encoderVars(net) : [...encoderVars(net), ...decoderVars(net)],
+  );
+  if (authors && decOpt && keep.z) {
+    const z = keep.z;
+    decOpt.minimize(
+      () => {
+        const xHat = net.decoder.apply(z, { training: true }) as tf.Tensor;
+        return tf.mul(
+          reconstructionError(x, xHat, opts.reconstruction),
+          0.001,
+        ) as tf.Scalar;
+      },
+      false,
+      decoderVars(net),
+    );
+    z.dispose();
+  }
+  return { names, stats: stats! };
+}
