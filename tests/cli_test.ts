@@ -308,6 +308,31 @@ Deno.test("cli: eval writes the table, the CSV and the report", async () => {
   }
 });
 
+Deno.test("cli: demo runs end to end on the bundled data (smoke size)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run([
+      "demo",
+      "--epochs",
+      "1",
+      "--train-limit",
+      "100",
+      "--test-limit",
+      "100",
+      "--out",
+      dir,
+    ]);
+    equal(r.code, 0, r.stderr);
+    for (
+      const m of ["kNN (pixels)", "Comp.VAE + kNN", "VAE + kNN", "AE + MSE"]
+    ) ok(r.stdout.includes(m), r.stdout);
+    ok(r.stdout.includes(`report:  ${dir}/report.html`), r.stdout);
+    ok(/epoch 1\/1/.test(r.stderr), "progress goes to stderr");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli: runtime errors exit 1 with a message, --verbose adds the stack", async () => {
   const dir = await Deno.makeTempDir();
   try {

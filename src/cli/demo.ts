@@ -32,6 +32,8 @@ export async function runDemo(
     latentDim: 32,
     widths: [8, 16, 32],
     batchSize: 100,
+    trainLimit: cmd.trainLimit,
+    testLimit: cmd.testLimit,
     out: cmd.out,
   });
 }

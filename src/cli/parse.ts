@@ -95,6 +95,8 @@ export type Command =
     common: CommonOptions;
     normalClass: number;
     epochs: number;
+    trainLimit?: number;
+    testLimit?: number;
     out?: string;
   };
 
@@ -207,6 +209,16 @@ export const SPECS: Record<
         value: "N",
         default: "6",
         help: "training epochs per model",
+      },
+      "train-limit": {
+        type: "string",
+        value: "N",
+        help: "at most N normal training images (smoke runs)",
+      },
+      "test-limit": {
+        type: "string",
+        value: "N",
+        help: "at most N test images (smoke runs)",
       },
       out: {
         type: "string",
@@ -541,6 +553,8 @@ export function parseCommand(argv: string[]): Command {
         common: c,
         normalClass: intFlag(values, "normal-class", 1, 0, 9)!,
         epochs: intFlag(values, "epochs", 6, 1)!,
+        trainLimit: intFlag(values, "train-limit", undefined, 1),
+        testLimit: intFlag(values, "test-limit", undefined, 1),
         out: stringFlag(values, "out"),
       };
     default: {
