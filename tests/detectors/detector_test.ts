@@ -18,6 +18,8 @@ import { IsolationForest } from "../../src/detectors/isolation_forest.ts";
 import { ReconstructionDetector } from "../../src/detectors/reconstruction_detector.ts";
 import { VaeModel } from "../../src/model/vae_model.ts";
 import { NotFittedError, ShapeError } from "../../src/errors.ts";
+import { loadFashionMnist } from "../../src/data/fashion_mnist.ts";
+import { oneClass } from "../../src/data/protocols.ts";
 import { auroc } from "../../src/metrics.ts";
 
 type Make = (
@@ -196,59 +198,25 @@ Deno.test("toFeatureMatrix() rejects ragged and mis-sized input", async () => {
 });
 
 // ---------------------------------------------------------------- real data
-const FMNIST = new URL("../../../shared/data/fashion-mnist/", import.meta.url);
-
-async function readIdxGz(
-  name: string,
-  limit: number,
-): Promise<{ data: Uint8Array; dims: number[] }> {
-  const file = await Deno.open(new URL(name, FMNIST));
-  const stream = file.readable.pipeThrough(new DecompressionStream("gzip"));
-  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  const view = new DataView(bytes.buffer);
-  const nd = bytes[3];
-  const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i));
-  const per = dims.slice(1).reduce((p, q) => p * q, 1);
-  const n = Math.min(limit, dims[0]);
-  return {
-    data: bytes.subarray(4 + 4 * nd, 4 + 4 * nd + n * per),
-    dims: [n, ...dims.slice(1)],
-  };
-}
-
-let haveFmnist = true;
-try {
-  await Deno.stat(FMNIST);
-} catch {
-  haveFmnist = false;
-  console.log(
-    `skipping the Fashion-MNIST AUROC floors: ${FMNIST.pathname} is absent`,
-  );
-}
-
-Deno.test({
-  name:
-    "Detectors reach an AUROC floor on Fashion-MNIST one-class (Trouser vs all)",
-  ignore: !haveFmnist,
-  fn: async (t) => {
-    // normal = the first 2000 class-1 ("Trouser") training images; test = the
-    // first 2000 test images of all classes (anomaly = not class 1); raw
-    // pixels scaled to [0, 1]
-    const trainX = await readIdxGz("train-images-idx3-ubyte.gz", 60000);
-    const trainY = await readIdxGz("train-labels-idx1-ubyte.gz", 60000);
-    const testX = await readIdxGz("t10k-images-idx3-ubyte.gz", 2000);
-    const testY = await readIdxGz("t10k-labels-idx1-ubyte.gz", 2000);
-    const D = 784;
-    const train = new Float32Array(2000 * D);
-    for (let i = 0, n = 0; n < 2000; i++) {
-      if (trainY.data[i] !== 1) continue;
-      for (let j = 0; j < D; j++) {
-        train[n * D + j] = trainX.data[i * D + j] / 255;
-      }
-      n++;
+Deno.test(
+  "Detectors reach an AUROC floor on Fashion-MNIST one-class (Trouser vs all)",
+  async (t) => {
+    // normal = up to 1000 class-1 ("Trouser") training images; test = 2000
+    // test images of all classes (anomaly = not class 1); raw pixels in
+    // [0, 1]. The full set when ../shared has it, else the bundled subset.
+    const fm = await loadFashionMnist();
+    if (fm.source !== "full") {
+      console.log(
+        "using the bundled Fashion-MNIST subset (../shared data absent)",
+      );
     }
-    const test = Float32Array.from(testX.data, (v) => v / 255);
-    const isAnomaly = Array.from(testY.data, (y) => (y === 1 ? 0 : 1));
+    const p = oneClass(fm, 1, { trainLimit: 1000, testLimit: 2000, seed: 0 });
+    const D = 784;
+    const nTrain = p.train.shape[0];
+    const nTest = p.test.shape[0];
+    const train = p.train.images;
+    const test = p.test.images;
+    const isAnomaly = Array.from(p.testIsAnomaly);
     const floors: Record<string, number> = {
       KnnDetector: 0.97,
       IsolationForest: 0.9,
@@ -259,11 +227,11 @@ Deno.test({
       await t.step(name, async () => {
         const det = await make({ seed: 0 }).fit({
           data: train,
-          rows: 2000,
+          rows: nTrain,
           cols: D,
         });
         const a = auroc(
-          await det.score({ data: test, rows: 2000, cols: D }),
+          await det.score({ data: test, rows: nTest, cols: D }),
           isAnomaly,
         );
         console.log(
@@ -274,4 +242,4 @@ Deno.test({
       });
     }
   },
-});
+);
