@@ -9,6 +9,7 @@ import {
   type DetectorOptions,
   type FeatureMatrix,
 } from "./detector.ts";
+import { mulberry32 } from "../data/_random.ts";
 
 /** Options of {@linkcode IsolationForest}. */
 export interface IsolationForestOptions extends DetectorOptions {
@@ -53,18 +54,6 @@ export function averagePathLength(n: number): number {
   if (n <= 1) return 0;
   if (n === 2) return 1;
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
-}
-
-/** mulberry32: a small, fast 32-bit generator; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One isolation tree in flat arrays; node 0 is the root. */
