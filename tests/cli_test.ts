@@ -333,6 +333,71 @@ Deno.test("cli: demo runs end to end on the bundled data (smoke size)", async ()
   }
 });
 
+Deno.test("cli: Ctrl-C during train checkpoints, exits 130, and --resume finishes the run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = [
+      "run",
+      "-A",
+      CLI,
+      "train",
+      "--limit",
+      "300",
+      "--latent",
+      "16",
+      "--widths",
+      "4,8",
+    ];
+    const opts = ["--batch-size", "20", "--out", dir];
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [...args, "--epochs", "50", ...opts],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", HSVAE_BACKEND: "wasm" },
+    }).spawn();
+    // wait for the first epoch's log line, then interrupt
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const text = await Deno.readTextFile(`${dir}/train.jsonl`).catch(() =>
+        ""
+      );
+      if (text.includes("\n")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGINT");
+    const out = await child.output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    equal(out.code, 130, stderr);
+    ok(/interrupted; resume with --resume/.test(stdout), stdout);
+    ok(/interrupt: finishing this batch/.test(stderr), stderr);
+    const done =
+      (await Deno.readTextFile(`${dir}/train.jsonl`)).trim().split("\n").length;
+    ok(done >= 1 && done < 50);
+    // resume to one more epoch than was completed
+    const r = await run([
+      "train",
+      ...args.slice(4),
+      "--epochs",
+      String(done + 1),
+      ...opts,
+      "--resume",
+      "--json",
+    ]);
+    equal(r.code, 0, r.stderr);
+    equal(JSON.parse(r.stdout).epochs, done + 1);
+    const lines = (await Deno.readTextFile(`${dir}/train.jsonl`)).trim().split(
+      "\n",
+    );
+    deepEqual(
+      lines.map((l) => JSON.parse(l).epoch),
+      Array.from({ length: done + 1 }, (_, i) => i),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli: runtime errors exit 1 with a message, --verbose adds the stack", async () => {
   const dir = await Deno.makeTempDir();
   try {
