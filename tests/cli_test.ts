@@ -303,6 +303,45 @@ Deno.test("cli: eval writes the table, the CSV and the report", async () => {
       ok((await Deno.stat(`${dir}/${f}`)).size > 0, f);
     }
     assertUsage(await run(["eval", "--methods", "nope", "--out", dir]), /nope/);
+    // the semi-supervised protocol: ID classes 0-2 with the class roll
+    const s = await run([
+      "eval",
+      "--protocol",
+      "in-vs-out",
+      "--id-classes",
+      "0,1,2",
+      "--methods",
+      "compvae-knn",
+      "--epochs",
+      "1",
+      "--latent",
+      "32",
+      "--widths",
+      "4,8",
+      "--train-limit",
+      "150",
+      "--test-limit",
+      "100",
+      "--out",
+      `${dir}/ivo`,
+      "--json",
+    ]);
+    equal(s.code, 0, s.stderr);
+    const j = JSON.parse(s.stdout);
+    equal(j.protocol.semiSupervised, true);
+    equal(j.protocol.nTestNormal + j.protocol.nTestAnomaly, 100);
+    assertUsage(
+      await run([
+        "eval",
+        "--protocol",
+        "in-vs-out",
+        "--latent",
+        "40",
+        "--out",
+        dir,
+      ]),
+      /--latent 40: 5 ID classes with spacing 10 need n >= 50/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

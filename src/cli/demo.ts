@@ -24,7 +24,10 @@ export const DEMO_METHODS: readonly string[] = [
 export async function runDemo(
   cmd: Extract<Command, { kind: "demo" }>,
 ): Promise<number> {
-  return await runEvaluation(cmd.common, { path: "bundled" }, cmd.normalClass, {
+  return await runEvaluation(cmd.common, { path: "bundled" }, {
+    kind: "one-class",
+    normalClass: cmd.normalClass,
+  }, {
     command: "demo",
     methods: DEMO_METHODS,
     seeds: [0],

@@ -5,10 +5,12 @@
  * @module
  */
 import { selectBackend } from "../backend.ts";
-import { oneClass } from "../data/protocols.ts";
+import { inVsOut, oneClass } from "../data/protocols.ts";
+import { type Dataset, subset } from "../data/dataset.ts";
 import {
   evaluate,
   type EvaluateOptions,
+  type EvaluationProtocol,
   type EvaluationResult,
 } from "../evaluate/evaluate.ts";
 import { evaluationMarkdown } from "../evaluate/report.ts";
@@ -70,11 +72,61 @@ export function reportRun(result: EvaluationResult, title: string): ReportRun {
   };
 }
 
+/** Which protocol `eval` builds from the labelled data. */
+export type ProtocolChoice =
+  | { kind: "one-class"; normalClass: number }
+  | { kind: "in-vs-out"; idClasses: number[] };
+
+/**
+ * The semi-supervised in-vs-out protocol on one labelled dataset: the
+ * `idClasses` are in-distribution (relabelled 0..C-1 in the given order, so
+ * the class roll has C poles), every other class is OOD; limits split the
+ * test budget evenly between ID and OOD.
+ */
+export function inVsOutByClass(
+  splits: { train: Dataset; test: Dataset },
+  idClasses: number[],
+  options: { trainLimit?: number; testLimit?: number; seed?: number } = {},
+): ReturnType<typeof inVsOut> {
+  const remap = new Map(idClasses.map((c, i) => [c, i]));
+  const pick = (ds: Dataset, inside: boolean) => {
+    const idx: number[] = [];
+    for (let i = 0; i < ds.shape[0]; i++) {
+      if (remap.has(ds.labels![i]) === inside) idx.push(i);
+    }
+    const out = subset(ds, idx);
+    if (inside) out.labels = Int32Array.from(out.labels!, (y) => remap.get(y)!);
+    if (inside && ds.names) out.names = idClasses.map((c) => ds.names![c]);
+    return out;
+  };
+  const idTrain = pick(splits.train, true);
+  if (idTrain.shape[0] === 0) {
+    throw new UsageError(
+      `Cannot use --id-classes ${
+        idClasses.join(",")
+      }: no training image has these labels`,
+    );
+  }
+  const half = options.testLimit === undefined
+    ? undefined
+    : Math.max(1, Math.floor(options.testLimit / 2));
+  return inVsOut(
+    { train: idTrain, test: pick(splits.test, true) },
+    pick(splits.test, false),
+    {
+      trainLimit: options.trainLimit,
+      idTestLimit: half,
+      oodTestLimit: half,
+      seed: options.seed,
+    },
+  );
+}
+
 /** Runs the ablation and writes results, report and summary. */
 export async function runEvaluation(
   common: { json: boolean; backend?: Parameters<typeof selectBackend>[0] },
   data: { path?: string; format?: Parameters<typeof loadData>[1] },
-  normalClass: number,
+  which: ProtocolChoice,
   options: EvaluateOptions & {
     trainLimit?: number;
     testLimit?: number;
@@ -87,31 +139,60 @@ export async function runEvaluation(
   const loaded = await loadData(data.path, data.format ?? "auto");
   if (!loaded.train.labels) {
     throw new UsageError(
-      `Cannot evaluate --data "${data.path}": it has no labels, so no one-class protocol`,
+      `Cannot evaluate --data "${
+        data.path ?? "bundled"
+      }": it has no labels, so no one-class or in-vs-out protocol`,
     );
   }
-  const protocol = oneClass(
-    loaded.test ? { train: loaded.train, test: loaded.test } : loaded.train,
-    normalClass,
-    {
+  const splits = loaded.test
+    ? { train: loaded.train, test: loaded.test }
+    : null;
+  const seed = options.seeds?.[0] ?? 0;
+  let protocol: EvaluationProtocol;
+  let title: string;
+  if (which.kind === "one-class") {
+    const p = oneClass(splits ?? loaded.train, which.normalClass, {
       trainLimit: options.trainLimit,
       testLimit: options.testLimit,
-      seed: options.seeds?.[0] ?? 0,
-    },
-  );
-  const className = loaded.train.names?.[normalClass] ?? String(normalClass);
+      seed,
+    });
+    const className = loaded.train.names?.[which.normalClass] ??
+      String(which.normalClass);
+    title = `one-class, normal = ${which.normalClass} (${className})`;
+    protocol = { ...p, name: title };
+  } else {
+    if (!splits) {
+      throw new UsageError(
+        `Cannot use --protocol in-vs-out: --data "${data.path}" has no test split`,
+      );
+    }
+    const p = inVsOutByClass(splits, which.idClasses, {
+      trainLimit: options.trainLimit,
+      testLimit: options.testLimit,
+      seed,
+    });
+    const names = which.idClasses.map((c) =>
+      loaded.train.names?.[c] ?? String(c)
+    );
+    title = `in-vs-out (semi-supervised), ID = ${names.join(", ")}`;
+    protocol = { ...p, name: title, semiSupervised: true };
+  }
   log(
-    `protocol: one-class, normal = ${normalClass} (${className}); train ${protocol.counts.train}, test ${protocol.counts.testNormal} normal + ${protocol.counts.testAnomaly} anomalous (${loaded.source})`,
+    `protocol: ${title}; train ${protocol.train.shape[0]}, test ${
+      protocol.test.shape[0]
+    } (${loaded.source})`,
   );
   const dir = await outDir(options.out, options.command);
   const t0 = performance.now();
-  const result = await evaluate(
-    { ...protocol, name: `one-class, normal = ${className}` },
-    { ...options, outDir: dir, sphere: true },
+  const result = await evaluate(protocol, {
+    ...options,
+    outDir: dir,
+    sphere: true,
+  });
+  const written = await writeReport(
+    reportRun(result, `${loaded.source}: ${title}`),
+    { dir },
   );
-  const title =
-    `${loaded.source}: one-class, normal = ${normalClass} (${className})`;
-  const written = await writeReport(reportRun(result, title), { dir });
   const seconds = (performance.now() - t0) / 1000;
   const table = evaluationMarkdown(result);
   emit(
@@ -151,10 +232,26 @@ export async function runEval(
   );
   const { epochs, latentDim, widths, batchSize, preset, seed: _seed, ...rest } =
     train;
+  const which: ProtocolChoice = cmd.protocol === "one-class"
+    ? { kind: "one-class", normalClass: cmd.normalClass }
+    : { kind: "in-vs-out", idClasses: cmd.idClasses };
+  if (which.kind === "in-vs-out") {
+    const spacing = (rest.loss as { spacing?: number } | undefined)?.spacing ??
+      ((preset ?? "authors") === "authors" ? 10 : 11);
+    const n = latentDim ?? 128;
+    const c = which.idClasses.length;
+    if (n < c * spacing) {
+      throw new UsageError(
+        `Cannot use --latent ${n}: ${c} ID classes with spacing ${spacing} need n >= ${
+          c * spacing
+        }; raise --latent or use fewer --id-classes`,
+      );
+    }
+  }
   return await runEvaluation(
     cmd.common,
     { path: cmd.data, format: cmd.format },
-    cmd.normalClass,
+    which,
     {
       command: "eval",
       methods: cmd.methods,

@@ -82,7 +82,9 @@ export type Command =
     common: CommonOptions;
     data?: string;
     format: DataFormat;
+    protocol: "one-class" | "in-vs-out";
     normalClass: number;
+    idClasses: number[];
     methods?: string[];
     seeds: number[];
     trainLimit?: number;
@@ -312,6 +314,19 @@ export const SPECS: Record<
         default: "1",
         help: "the normal class",
       },
+      protocol: {
+        type: "string",
+        value: "P",
+        default: "one-class",
+        help:
+          "one-class (unsupervised) or in-vs-out (semi-supervised, class roll)",
+      },
+      "id-classes": {
+        type: "string",
+        value: "A,B,..",
+        default: "0,1,2,3,4",
+        help: "in-vs-out: the in-distribution classes; the others are OOD",
+      },
       methods: {
         type: "string",
         value: "IDS",
@@ -538,7 +553,15 @@ export function parseCommand(argv: string[]): Command {
         common: c,
         data: stringFlag(values, "data"),
         format,
+        protocol: choiceFlag(
+          values,
+          "protocol",
+          "one-class",
+          ["one-class", "in-vs-out"] as const,
+        )!,
         normalClass: intFlag(values, "normal-class", 1, 0)!,
+        idClasses: intList(stringFlag(values, "id-classes"), "id-classes", 0) ??
+          [0, 1, 2, 3, 4],
         methods: stringFlag(values, "methods")?.split(",").map((s) => s.trim())
           .filter((s) => s),
         seeds: intList(stringFlag(values, "seeds"), "seeds", 0) ?? [0],
