@@ -58,3 +58,4 @@ export * from "./src/report/mod.ts";
 export { encodeNpy, saveNpy } from "./src/data/npy_write.ts";
 export * from "./src/detectors/features.ts";
 export * from "./src/detectors/reconstruction_detector.ts";
+export * from "./src/kernels/wasm_threads.ts";

@@ -7,6 +7,10 @@
  */
 import { tf } from "./_tf.ts";
 import { BackendError } from "./errors.ts";
+import {
+  enableWasmThreads,
+  wasmThreadsStatus,
+} from "./kernels/wasm_threads.ts";
 
 /** A backend the toolkit can run on. */
 export type BackendName = "webgpu" | "wasm" | "cpu";
@@ -61,6 +65,13 @@ export interface SelectBackendOptions {
    * @default {"HSVAE_BACKEND"}
    */
   envVar?: string;
+  /**
+   * Threads of the `wasm` backend (its threaded-SIMD build when above 1);
+   * applied only while no tensor exists, since the backend must restart.
+   * The environment variable `HSVAE_WASM_THREADS` overrides the default.
+   * @default {navigator.hardwareConcurrency}
+   */
+  wasmThreads?: number;
 }
 
 const CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
@@ -157,10 +168,19 @@ export function onBackendSelected(hook: (backend: BackendName) => void): void {
   initHooks.push(hook);
 }
 
-async function activate(name: BackendName): Promise<void> {
+async function activate(
+  name: BackendName,
+  wasmThreads: number,
+): Promise<void> {
   let ok = false;
   let why = "";
   try {
+    if (
+      name === "wasm" && wasmThreads !== wasmThreadsStatus().threads &&
+      tf.memory().numTensors === 0
+    ) {
+      await enableWasmThreads({ threads: wasmThreads });
+    }
     ok = await tf.setBackend(name);
     await tf.ready();
   } catch (e) {
@@ -181,7 +201,7 @@ async function wasmInfo(backend: BackendName): Promise<WasmInfo> {
   if (backend !== "wasm") return { simd: false, threads: false };
   return {
     simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
-    threads: Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")),
+    threads: wasmThreadsStatus().active,
   };
 }
 
@@ -215,6 +235,11 @@ export async function selectBackend(
   options: SelectBackendOptions = {},
 ): Promise<BackendReport> {
   const envVar = options.envVar ?? "HSVAE_BACKEND";
+  const threadsEnv = readEnv("HSVAE_WASM_THREADS");
+  const wasmThreads = options.wasmThreads ??
+    (threadsEnv
+      ? Number(threadsEnv)
+      : Math.min(8, navigator.hardwareConcurrency || 1));
   let requested: BackendChoice;
   let source: BackendReport["source"];
   if (choice !== undefined) {
@@ -253,7 +278,7 @@ export async function selectBackend(
         "webgpu",
       );
     }
-    await activate(requested);
+    await activate(requested, wasmThreads);
     backend = requested;
     reason = `requested explicitly (${source})` +
       (requested === "webgpu" && webgpu.isFallback
@@ -261,11 +286,11 @@ export async function selectBackend(
         : "");
   } else if (webgpu.available && !webgpu.isFallback) {
     try {
-      await activate("webgpu");
+      await activate("webgpu", wasmThreads);
       backend = "webgpu";
       reason = `real GPU adapter found (${webgpu.description})`;
     } catch (e) {
-      await activate("wasm");
+      await activate("wasm", wasmThreads);
       backend = "wasm";
       reason = `WebGPU adapter failed to start (${
         (e as Error).message
@@ -276,11 +301,11 @@ export async function selectBackend(
       ? `WebGPU adapter "${webgpu.description}" is a software fallback`
       : `no WebGPU adapter (${webgpu.error})`;
     try {
-      await activate("wasm");
+      await activate("wasm", wasmThreads);
       backend = "wasm";
       reason = `${why}; WASM-SIMD`;
     } catch (e) {
-      await activate("cpu");
+      await activate("cpu", wasmThreads);
       backend = "cpu";
       reason = `${why}; WASM failed to start (${(e as Error).message}); cpu`;
     }

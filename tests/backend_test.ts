@@ -14,7 +14,7 @@ Deno.test("selectBackend() starts an explicitly requested backend", async (t) =>
     equal(tf.getBackend(), "wasm");
     equal(r.source, "argument");
     equal(r.wasm.simd, true);
-    equal(r.wasm.threads, false); // Deno is treated as Node: no threads
+    equal(r.wasm.threads, navigator.hardwareConcurrency > 1); // our threaded-SIMD start
   });
   await t.step("cpu", async () => {
     const r = await selectBackend("cpu");
