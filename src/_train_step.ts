@@ -86,7 +86,8 @@ export function forward(
   if (opts.variant === "ae") {
     z = mu;
   } else {
-    const eps = tf.randomNormal(mu.shape, 0, 1, "float32", ctx.noiseSeed);
+    // tfjs treats seed 0 as "unseeded" (Math.random): keep it positive
+    const eps = tf.randomNormal(mu.shape, 0, 1, "float32", ctx.noiseSeed + 1);
     z = tf.add(mu, tf.mul(sigma, eps)) as Tensor2D;
     if (opts.variant !== "vae") z = normaliseToSphere(z);
   }

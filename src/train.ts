@@ -244,6 +244,15 @@ export interface ResolvedTrainOptions {
 const VARIANTS: readonly LossVariant[] = ["compressed", "vmf", "vae", "ae"];
 const PRESETS: readonly LossPreset[] = ["authors", "paper"];
 
+function nonNegativeInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0) {
+    throw new RangeError(
+      `Cannot train: "${name}" must be an integer >= 0, got ${v}`,
+    );
+  }
+  return v;
+}
+
 function positiveInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) {
     throw new RangeError(
@@ -321,7 +330,7 @@ export function resolveTrainOptions(
     semiSupervised: options.semiSupervised ?? false,
     loss: { ...(options.loss ?? {}) },
     reconstruction: options.reconstruction ?? "sum",
-    seed: options.seed ?? 0,
+    seed: nonNegativeInt("seed", options.seed ?? 0),
     validationSplit,
   };
 }

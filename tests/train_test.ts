@@ -113,6 +113,17 @@ Deno.test("trainVAE() runs every variant under both presets and the model reload
   }
 });
 
+Deno.test("trainVAE() is reproducible with the default seed 0", async () => {
+  // tfjs treats a seed of 0 as "unseeded" (Math.random); the trainer and the
+  // initialisers must never hand it one
+  const ds = await bundledClasses([3], 40);
+  const a = await trainVAE(ds, { ...TINY, epochs: 1, batchSize: 20 });
+  const b = await trainVAE(ds, { ...TINY, epochs: 1, batchSize: 20 });
+  deepEqual(b.history[0].loss, a.history[0].loss);
+  deepEqual(b.model.bank!.data, a.model.bank!.data);
+  [a, b].forEach((r) => r.model.dispose());
+});
+
 Deno.test("trainVAE() is reproducible: same seed, same weights", async () => {
   const ds = await bundledClasses([3], 60);
   const a = await trainVAE(ds, { ...TINY, epochs: 2, batchSize: 30, seed: 7 });

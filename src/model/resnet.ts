@@ -136,6 +136,11 @@ export function resolveModelConfig(
     );
   }
   const seed = options.seed ?? null;
+  if (seed !== null && (!Number.isInteger(seed) || seed < 0)) {
+    throw new RangeError(
+      `Cannot build the model: seed "${seed}" is not null or an integer >= 0`,
+    );
+  }
   return {
     inputShape: [inputShape[0], inputShape[1], inputShape[2]],
     latentDim,
@@ -157,15 +162,22 @@ function stageSizes(config: ModelConfig): Array<[number, number]> {
   return sizes;
 }
 
-/** Deterministic initialisers: one seed per layer, derived from the config's seed. */
+/**
+ * Deterministic initialisers: one seed per layer, derived from the config's
+ * seed. tfjs treats a seed of 0 as "no seed" (it falls back to Math.random),
+ * so layer k of seed s gets `s * 1009 + k + 1`, never 0.
+ */
 class Init {
-  #next: number | null;
+  readonly #base: number | null;
+  #k = 0;
   constructor(seed: number | null) {
-    this.#next = seed;
+    this.#base = seed;
   }
   kernel(): ReturnType<typeof tf.initializers.glorotUniform> {
-    if (this.#next === null) return tf.initializers.glorotUniform({});
-    return tf.initializers.glorotUniform({ seed: this.#next++ });
+    if (this.#base === null) return tf.initializers.glorotUniform({});
+    return tf.initializers.glorotUniform({
+      seed: this.#base * 1009 + this.#k++ + 1,
+    });
   }
 }
 
