@@ -34,11 +34,11 @@ export async function main(argv: string[]): Promise<number> {
       case "transform":
         return await runTransform(cmd);
       case "train":
-        return await runTrain(cmd, argv);
+        return await runTrain(cmd);
       case "score":
         return await runScore(cmd);
       case "eval":
-        return await runEval(cmd, argv);
+        return await runEval(cmd);
       case "demo":
         return await runDemo(cmd);
       default: {

@@ -67,6 +67,10 @@ Deno.test("parseCommand() builds typed commands with defaults", () => {
     deepEqual(e.methods, ["knn-pixels", "compvae-knn"]);
     equal(e.normalClass, 1);
   }
+  // `deno task demo -- --epochs 2` forwards the "--"
+  const viaTask = parseCommand(["demo", "--", "--epochs", "2"]);
+  if (viaTask.kind === "demo") equal(viaTask.epochs, 2);
+  else throw new Error(`parsed as ${viaTask.kind}`);
   const d = parseCommand(["demo"]);
   if (d.kind === "demo") equal(d.epochs, 6);
   equal(parseCommand([]).kind, "help");
@@ -265,6 +269,33 @@ Deno.test("cli: train then score on tiny real data", async () => {
     assertUsage(
       await run(["train", "--config", `${dir}/none.json`, ...tiny]),
       /--config ".*none.json": no such file/,
+    );
+    // --config supplies options, flags override it
+    await Deno.writeTextFile(
+      `${dir}/cfg.json`,
+      JSON.stringify({ latentDim: 12, widths: [4, 8], epochs: 3 }),
+    );
+    r = await run([
+      "train",
+      "--config=" + `${dir}/cfg.json`,
+      "--epochs",
+      "1",
+      "--limit",
+      "100",
+      "--out",
+      `${dir}/c`,
+      "--json",
+    ]);
+    equal(r.code, 0, r.stderr);
+    equal(JSON.parse(r.stdout).epochs, 1);
+    const cfg = JSON.parse(
+      await Deno.readTextFile(`${dir}/c/model/config.json`),
+    );
+    equal(cfg.model.latentDim, 12);
+    await Deno.writeTextFile(`${dir}/bad.json`, "[1, 2]");
+    assertUsage(
+      await run(["train", "--config", `${dir}/bad.json`]),
+      /expected a JSON object/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

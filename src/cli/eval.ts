@@ -214,7 +214,6 @@ export async function runEvaluation(
 /** Runs `eval`; returns the exit status. */
 export async function runEval(
   cmd: Extract<Command, { kind: "eval" }>,
-  argv: string[],
 ): Promise<number> {
   try {
     selectMethods(cmd.methods);
@@ -225,10 +224,9 @@ export async function runEval(
       }`,
     );
   }
-  const configIdx = argv.indexOf("--config");
   const train = await trainOptions(
     cmd.train,
-    configIdx >= 0 ? argv[configIdx + 1] : undefined,
+    cmd.train.configPath,
   );
   const { epochs, latentDim, widths, batchSize, preset, seed: _seed, ...rest } =
     train;

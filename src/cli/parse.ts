@@ -37,8 +37,8 @@ export interface TrainFlags {
   beta?: number;
   seed?: number;
   widths?: number[];
-  /** Extra options read from `--config FILE` (flags win). */
-  config?: Record<string, unknown>;
+  /** `--config FILE`: a JSON object of trainVAE options (flags win). */
+  configPath?: string;
 }
 
 /** A parsed command line. */
@@ -453,6 +453,7 @@ function trainFlags(
     beta: numberFlag(values, "beta", undefined, 0),
     seed: intFlag(values, "seed", undefined, 0),
     widths: intList(stringFlag(values, "widths"), "widths", 1),
+    configPath: stringFlag(values, "config"),
   };
 }
 
@@ -475,7 +476,9 @@ function trainFlags(
  * ```
  */
 export function parseCommand(argv: string[]): Command {
-  const [name, ...rest] = argv;
+  // `deno task demo -- --out x` passes the "--" through: drop it
+  const [name, ...after] = argv;
+  const rest = after[0] === "--" ? after.slice(1) : after;
   if (
     name === undefined || name === "--help" || name === "-h" || name === "help"
   ) {
@@ -529,7 +532,7 @@ export function parseCommand(argv: string[]): Command {
         limit: intFlag(values, "limit", undefined, 1),
         out: stringFlag(values, "out"),
         resume: values.resume === true,
-        train: { ...trainFlags(values), config: undefined },
+        train: trainFlags(values),
       };
     case "score":
       return {

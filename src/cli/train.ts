@@ -37,14 +37,12 @@ export async function trainOptions(
 /** Runs `train`; returns the exit status. */
 export async function runTrain(
   cmd: Extract<Command, { kind: "train" }>,
-  argv: string[],
 ): Promise<number> {
   const backend = await selectBackend(cmd.common.backend);
   log(`backend: ${backend.backend} (${backend.reason})`);
-  const configIdx = argv.indexOf("--config");
   const opts = await trainOptions(
     cmd.train,
-    configIdx >= 0 ? argv[configIdx + 1] : undefined,
+    cmd.train.configPath,
   );
   const data = await loadData(cmd.data, cmd.format, { limit: cmd.limit });
   const train = cmd.normalClass === undefined ? data.train : oneClass(
