@@ -946,6 +946,11 @@ export async function trainVAE(
       beta,
       epochsDone: history.length,
       toolkit: "trainVAE",
+      // inputs are expected in [0, 1] (NHWC); record what this model saw
+      normalisation: {
+        expected: "pixel values in [0, 1]",
+        observed: pixelRange(dataset.images),
+      },
     } as unknown as JsonObject,
   );
   if (options.fitBank ?? true) {
@@ -957,6 +962,18 @@ export async function trainVAE(
     model.bank = { data: bank, shape: [trainIdx.length, opts.latentDim] };
   }
   return { model, history, interrupted };
+}
+
+/** Smallest and largest pixel value. */
+function pixelRange(images: Float32Array): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < images.length; i++) {
+    const v = images[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
 }
 
 /** A dataset view of `idx` (copies only when `idx` is not all of it). */

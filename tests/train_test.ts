@@ -103,6 +103,11 @@ Deno.test("trainVAE() runs every variant under both presets and the model reload
           deepEqual(b.mu, a.mu);
           deepEqual(back.bank!.data, model.bank!.data);
           equal(back.training.variant, variant);
+          const norm = back.training.normalisation as { observed: number[] };
+          ok(
+            norm.observed[0] >= 0 && norm.observed[1] <= 1 &&
+              norm.observed[1] > 0.5,
+          );
           model.dispose();
           back.dispose();
         });
