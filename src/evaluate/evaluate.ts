@@ -30,8 +30,8 @@ import {
   type ModelId,
   selectMethods,
 } from "./methods.ts";
-import { reconstructionScores } from "./_reconstruction.ts";
-import { sphereProjection } from "./_sphere.ts";
+import { ReconstructionDetector } from "../detectors/reconstruction_detector.ts";
+import { sphereView } from "../report/sphere_view.ts";
 import { writeEvaluation } from "./report.ts";
 
 /**
@@ -757,16 +757,19 @@ export async function evaluate(
             r.sphere && seedIndex === 0 && nLatent >= 3 &&
             (modelId === "vae" || modelId === "vmf" || modelId === "compvae")
           ) {
-            sphere[modelId] = sphereProjection(e.mu, nLatent);
+            sphere[modelId] = sphereView(e.mu, nLatent);
           }
         }
         for (const spec of rows) {
           if (spec.detector === "mse") {
             t = performance.now();
-            const s = await reconstructionScores(model, test);
+            const det = await new ReconstructionDetector({ model }).fit(train);
+            const fitSeconds = seconds(t);
+            t = performance.now();
+            const s = await det.score(test);
             record(spec, seed, {
               scores: s,
-              fitSeconds: 0,
+              fitSeconds,
               scoreSeconds: seconds(t),
             }, trainSeconds);
           } else {
