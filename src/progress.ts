@@ -8,7 +8,22 @@
 /** How progress is shown: `"auto"` picks `"bar"` on a TTY, else `"lines"`. */
 export type ProgressMode = "auto" | "bar" | "lines" | "none";
 
-/** Formats seconds as `1h02m`, `3m05s` or `12s`. */
+/**
+ * Formats seconds as `1h02m`, `3m05s` or `12s` (`?` when unknown).
+ *
+ * @param seconds A duration in seconds.
+ * @returns The short form.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatDuration } from "./progress.ts";
+ *
+ * assert.equal(formatDuration(185), "3m05s");
+ * assert.equal(formatDuration(3720), "1h02m");
+ * assert.equal(formatDuration(NaN), "?");
+ * ```
+ */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
   const s = Math.round(seconds);
