@@ -403,6 +403,55 @@ Deno.test("cli: demo runs end to end on the bundled data (smoke size)", async ()
   }
 });
 
+Deno.test("cli: eval --normal-class all sweeps every class and writes a summary", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run([
+      "eval",
+      "--normal-class",
+      "all",
+      "--methods",
+      "knn-pixels",
+      "--train-limit",
+      "50",
+      "--test-limit",
+      "60",
+      "--out",
+      dir,
+      "--json",
+    ]);
+    equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    deepEqual(j.classes.map((c: { label: number }) => c.label), [
+      0,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+    ]);
+    for (const c of j.classes) {
+      ok(
+        c.rows[0].auroc > 0.5 && c.rows[0].auroc <= 1,
+        JSON.stringify(c.rows[0]),
+      );
+    }
+    const md = await Deno.readTextFile(`${dir}/summary.md`);
+    ok(
+      md.includes("mean AUROC") && md.includes("FPR95 (OOD positive)") &&
+        md.includes("9 Ankle boot"),
+      md,
+    );
+    ok((await Deno.stat(`${dir}/class-9/report.html`)).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli: Ctrl-C during train checkpoints, exits 130, and --resume finishes the run", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -18,6 +18,7 @@ import { selectMethods } from "../evaluate/methods.ts";
 import { type ReportRun, writeReport } from "../report/write_report.ts";
 import type { Command } from "./parse.ts";
 import { UsageError } from "./_args.ts";
+import { writeFileAtomic } from "../model/io.ts";
 import { loadData } from "./_data.ts";
 import { emit, log, outDir } from "./_out.ts";
 import { trainOptions } from "./train.ts";
@@ -74,7 +75,7 @@ export function reportRun(result: EvaluationResult, title: string): ReportRun {
 
 /** Which protocol `eval` builds from the labelled data. */
 export type ProtocolChoice =
-  | { kind: "one-class"; normalClass: number }
+  | { kind: "one-class"; normalClass: number | "all" }
   | { kind: "in-vs-out"; idClasses: number[] };
 
 /**
@@ -122,6 +123,79 @@ export function inVsOutByClass(
   );
 }
 
+type Loaded = Awaited<ReturnType<typeof loadData>>;
+
+/** Builds the protocol `which` asks for from loaded, labelled data. */
+function buildProtocol(
+  loaded: Loaded,
+  which: { kind: "one-class"; normalClass: number } | {
+    kind: "in-vs-out";
+    idClasses: number[];
+  },
+  options: {
+    trainLimit?: number;
+    testLimit?: number;
+    seed: number;
+    dataPath?: string;
+  },
+): { protocol: EvaluationProtocol; title: string } {
+  const splits = loaded.test
+    ? { train: loaded.train, test: loaded.test }
+    : null;
+  if (which.kind === "one-class") {
+    const p = oneClass(splits ?? loaded.train, which.normalClass, {
+      trainLimit: options.trainLimit,
+      testLimit: options.testLimit,
+      seed: options.seed,
+    });
+    const className = loaded.train.names?.[which.normalClass] ??
+      String(which.normalClass);
+    const title = `one-class, normal = ${which.normalClass} (${className})`;
+    return { protocol: { ...p, name: title }, title };
+  }
+  if (!splits) {
+    throw new UsageError(
+      `Cannot use --protocol in-vs-out: --data "${options.dataPath}" has no test split`,
+    );
+  }
+  const p = inVsOutByClass(splits, which.idClasses, {
+    trainLimit: options.trainLimit,
+    testLimit: options.testLimit,
+    seed: options.seed,
+  });
+  const names = which.idClasses.map((c) =>
+    loaded.train.names?.[c] ?? String(c)
+  );
+  const title = `in-vs-out (semi-supervised), ID = ${names.join(", ")}`;
+  return { protocol: { ...p, name: title, semiSupervised: true }, title };
+}
+
+/**
+ * The one-class sweep: every class in turn as the normal class. Rows are
+ * methods, columns the classes' AUROC, then the means over classes of AUROC
+ * and of both FPR95 conventions.
+ */
+export function sweepMarkdown(
+  classes: { label: number; name: string; result: EvaluationResult }[],
+): string {
+  const methods = classes[0].result.rows.map((r) => r.label);
+  const head = `| Method | ${
+    classes.map((c) => `${c.label} ${c.name}`).join(" | ")
+  } | mean AUROC | mean FPR95 (OOD positive) | mean FPR95 (ID positive) |`;
+  const sep = `| --- | ${
+    classes.map(() => "---:").join(" | ")
+  } | ---: | ---: | ---: |`;
+  const lines = methods.map((m, i) => {
+    const rows = classes.map((c) => c.result.rows[i].mean);
+    const mean = (k: "auroc" | "fpr95" | "fpr95Id") =>
+      rows.reduce((s, r) => s + r[k], 0) / rows.length;
+    return `| ${m} | ${rows.map((r) => r.auroc.toFixed(4)).join(" | ")} | ${
+      mean("auroc").toFixed(4)
+    } | ${mean("fpr95").toFixed(4)} | ${mean("fpr95Id").toFixed(4)} |`;
+  });
+  return [head, sep, ...lines].join("\n");
+}
+
 /** Runs the ablation and writes results, report and summary. */
 export async function runEvaluation(
   common: { json: boolean; backend?: Parameters<typeof selectBackend>[0] },
@@ -144,54 +218,93 @@ export async function runEvaluation(
       }": it has no labels, so no one-class or in-vs-out protocol`,
     );
   }
-  const splits = loaded.test
-    ? { train: loaded.train, test: loaded.test }
-    : null;
   const seed = options.seeds?.[0] ?? 0;
-  let protocol: EvaluationProtocol;
-  let title: string;
-  if (which.kind === "one-class") {
-    const p = oneClass(splits ?? loaded.train, which.normalClass, {
-      trainLimit: options.trainLimit,
-      testLimit: options.testLimit,
-      seed,
-    });
-    const className = loaded.train.names?.[which.normalClass] ??
-      String(which.normalClass);
-    title = `one-class, normal = ${which.normalClass} (${className})`;
-    protocol = { ...p, name: title };
-  } else {
-    if (!splits) {
-      throw new UsageError(
-        `Cannot use --protocol in-vs-out: --data "${data.path}" has no test split`,
-      );
-    }
-    const p = inVsOutByClass(splits, which.idClasses, {
-      trainLimit: options.trainLimit,
-      testLimit: options.testLimit,
-      seed,
-    });
-    const names = which.idClasses.map((c) =>
-      loaded.train.names?.[c] ?? String(c)
-    );
-    title = `in-vs-out (semi-supervised), ID = ${names.join(", ")}`;
-    protocol = { ...p, name: title, semiSupervised: true };
-  }
-  log(
-    `protocol: ${title}; train ${protocol.train.shape[0]}, test ${
-      protocol.test.shape[0]
-    } (${loaded.source})`,
-  );
   const dir = await outDir(options.out, options.command);
   const t0 = performance.now();
-  const result = await evaluate(protocol, {
-    ...options,
-    outDir: dir,
-    sphere: true,
-  });
-  const written = await writeReport(
-    reportRun(result, `${loaded.source}: ${title}`),
-    { dir },
+  const runOne = async (
+    w: { kind: "one-class"; normalClass: number } | {
+      kind: "in-vs-out";
+      idClasses: number[];
+    },
+    out: string,
+  ) => {
+    const { protocol, title } = buildProtocol(loaded, w, {
+      trainLimit: options.trainLimit,
+      testLimit: options.testLimit,
+      seed,
+      dataPath: data.path,
+    });
+    log(
+      `protocol: ${title}; train ${protocol.train.shape[0]}, test ${
+        protocol.test.shape[0]
+      } (${loaded.source})`,
+    );
+    await Deno.mkdir(out, { recursive: true });
+    const result = await evaluate(protocol, {
+      ...options,
+      outDir: out,
+      sphere: true,
+    });
+    const written = await writeReport(
+      reportRun(result, `${loaded.source}: ${title}`),
+      { dir: out },
+    );
+    return { result, written };
+  };
+
+  if (which.kind === "one-class" && which.normalClass === "all") {
+    const labels = [...new Set(loaded.train.labels)].sort((a, b) => a - b);
+    const classes: {
+      label: number;
+      name: string;
+      result: EvaluationResult;
+      report: string;
+    }[] = [];
+    for (const label of labels) {
+      const { result, written } = await runOne({
+        kind: "one-class",
+        normalClass: label,
+      }, `${dir}/class-${label}`);
+      classes.push({
+        label,
+        name: loaded.train.names?.[label] ?? String(label),
+        result,
+        report: written.html,
+      });
+    }
+    const table = sweepMarkdown(classes);
+    const seconds = (performance.now() - t0) / 1000;
+    await writeFileAtomic(
+      `${dir}/summary.md`,
+      `# One-class sweep: ${loaded.source}\n\nAUROC per normal class (columns), then means over classes. FPR95 (OOD positive): the paper's convention; FPR95 (ID positive): ODIN / KNN / CIDER.\n\n${table}\n`,
+    );
+    const summary = {
+      out: dir,
+      seconds,
+      classes: classes.map((c) => ({
+        label: c.label,
+        name: c.name,
+        report: c.report,
+        rows: c.result.rows.map((r) => ({ method: r.method, ...r.mean })),
+      })),
+    };
+    await writeFileAtomic(
+      `${dir}/summary.json`,
+      JSON.stringify(summary, null, 2),
+    );
+    emit(
+      common.json,
+      summary,
+      `${table}\n\nper class: ${dir}/class-<k>/ (results, report)\nsummary: ${dir}/summary.md, ${dir}/summary.json\ntime:    ${
+        seconds.toFixed(0)
+      } s`,
+    );
+    return 0;
+  }
+
+  const { result, written } = await runOne(
+    which as Parameters<typeof runOne>[0],
+    dir,
   );
   const seconds = (performance.now() - t0) / 1000;
   const table = evaluationMarkdown(result);

@@ -83,7 +83,8 @@ export type Command =
     data?: string;
     format: DataFormat;
     protocol: "one-class" | "in-vs-out";
-    normalClass: number;
+    /** A class, or every class in turn (the one-class sweep). */
+    normalClass: number | "all";
     idClasses: number[];
     methods?: string[];
     seeds: number[];
@@ -312,7 +313,8 @@ export const SPECS: Record<
         type: "string",
         value: "K",
         default: "1",
-        help: "the normal class",
+        help:
+          'the normal class, or "all" for the one-class sweep over every class',
       },
       protocol: {
         type: "string",
@@ -562,7 +564,9 @@ export function parseCommand(argv: string[]): Command {
           "one-class",
           ["one-class", "in-vs-out"] as const,
         )!,
-        normalClass: intFlag(values, "normal-class", 1, 0)!,
+        normalClass: values["normal-class"] === "all"
+          ? "all"
+          : intFlag(values, "normal-class", 1, 0)!,
         idClasses: intList(stringFlag(values, "id-classes"), "id-classes", 0) ??
           [0, 1, 2, 3, 4],
         methods: stringFlag(values, "methods")?.split(",").map((s) => s.trim())
