@@ -14,6 +14,27 @@ import {
 import type { ModelConfig } from "./model/resnet.ts";
 import type { ResolvedTrainOptions } from "./train.ts";
 
+/**
+ * The loss options of a training or validation batch: the user's extra loss
+ * options under the run's preset, variant, radius-only switch and epoch, and
+ * the batch labels when training semi-supervised.
+ */
+export function lossOptions(
+  opts: ResolvedTrainOptions,
+  epoch: number,
+  labels?: Int32Array,
+): CompressedLossOptions {
+  const out: CompressedLossOptions = {
+    ...(opts.loss as CompressedLossOptions),
+    preset: opts.preset,
+    variant: opts.variant,
+    radiusOnly: opts.radiusOnly,
+    epoch,
+  };
+  if (opts.semiSupervised && labels) out.labels = labels;
+  return out;
+}
+
 /** Per-step context: schedule values, noise seed, labels. */
 export interface StepContext {
   epoch: number;
@@ -94,15 +115,11 @@ export function forward(
   if (keepZ) keepZ.z = tf.keep(tf.clone(z));
   const xHat = net.decoder.apply(z, { training: true }) as tf.Tensor;
   const rec = reconstructionError(x, xHat, opts.reconstruction);
-  const lossOpts: CompressedLossOptions = {
-    ...(opts.loss as CompressedLossOptions),
-    preset: opts.preset,
-    variant: opts.variant,
-    radiusOnly: opts.radiusOnly,
-    epoch: ctx.epoch,
-  };
-  if (opts.semiSupervised && ctx.labels) lossOpts.labels = ctx.labels;
-  const { total, parts } = compressedLoss(mu, sigma, lossOpts);
+  const { total, parts } = compressedLoss(
+    mu,
+    sigma,
+    lossOptions(opts, ctx.epoch, ctx.labels),
+  );
   const loss = tf.add(
     rec,
     tf.mul(total, ctx.beta * ctx.annealing),

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  lossOptions,
   type Net,
   reconstructionError,
   splitHead,
@@ -14,7 +15,7 @@ import {
 import { tf } from "./_tf.ts";
 import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs";
 import type { Dataset } from "./data/dataset.ts";
-import { assertDataset } from "./data/dataset.ts";
+import { assertDataset, subset } from "./data/dataset.ts";
 import { mulberry32, shuffleInPlace } from "./data/_random.ts";
 import {
   authorsAnnealing,
@@ -956,7 +957,7 @@ export async function trainVAE(
   if (options.fitBank ?? true) {
     const bank = await encodeMu(
       net,
-      subsetView(dataset, trainIdx),
+      trainIdx.length === count ? dataset : subset(dataset, trainIdx),
       opts.latentDim,
     );
     model.bank = { data: bank, shape: [trainIdx.length, opts.latentDim] };
@@ -974,22 +975,6 @@ function pixelRange(images: Float32Array): [number, number] {
     if (v > hi) hi = v;
   }
   return [lo, hi];
-}
-
-/** A dataset view of `idx` (copies only when `idx` is not all of it). */
-function subsetView(ds: Dataset, idx: number[]): Dataset {
-  if (idx.length === ds.shape[0]) return ds;
-  const [, h, w, c] = ds.shape;
-  const f = h * w * c;
-  const images = new Float32Array(idx.length * f);
-  idx.forEach((i, j) =>
-    images.set(ds.images.subarray(i * f, (i + 1) * f), j * f)
-  );
-  return {
-    images,
-    shape: [idx.length, h, w, c],
-    labels: ds.labels ? Int32Array.from(idx, (i) => ds.labels![i]) : undefined,
-  };
 }
 
 async function validate(
@@ -1017,12 +1002,7 @@ async function validate(
         ? Int32Array.from(part, (i) => ds.labels![i])
         : undefined;
       const { total } = compressedLoss(mu, sigma, {
-        ...(opts.loss as CompressedLossOptions),
-        preset: opts.preset,
-        variant: opts.variant,
-        radiusOnly: opts.radiusOnly,
-        epoch,
-        labels,
+        ...lossOptions(opts, epoch, labels),
         allowMissingClasses: true,
       });
       return [reconstructionError(x, xHat, opts.reconstruction), total];
