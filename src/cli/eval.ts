@@ -21,7 +21,7 @@ import { UsageError } from "./_args.ts";
 import { writeFileAtomic } from "../model/io.ts";
 import { loadData } from "./_data.ts";
 import { emit, log, outDir } from "./_out.ts";
-import { trainOptions } from "./train.ts";
+import { checkRollFits, trainOptions } from "./train.ts";
 
 /** Maps an evaluation to the report's plain-data run description. */
 export function reportRun(result: EvaluationResult, title: string): ReportRun {
@@ -347,17 +347,12 @@ export async function runEval(
     ? { kind: "one-class", normalClass: cmd.normalClass }
     : { kind: "in-vs-out", idClasses: cmd.idClasses };
   if (which.kind === "in-vs-out") {
-    const spacing = (rest.loss as { spacing?: number } | undefined)?.spacing ??
-      ((preset ?? "authors") === "authors" ? 10 : 11);
-    const n = latentDim ?? 128;
-    const c = which.idClasses.length;
-    if (n < c * spacing) {
-      throw new UsageError(
-        `Cannot use --latent ${n}: ${c} ID classes with spacing ${spacing} need n >= ${
-          c * spacing
-        }; raise --latent or use fewer --id-classes`,
-      );
-    }
+    checkRollFits(
+      which.idClasses.length,
+      "ID classes",
+      train,
+      "use fewer --id-classes",
+    );
   }
   return await runEvaluation(
     cmd.common,

@@ -6,6 +6,7 @@
 import { selectBackend } from "../backend.ts";
 import { oneClass } from "../data/protocols.ts";
 import { type TrainOptions, trainVAE } from "../train.ts";
+import { classSpacing } from "../loss.ts";
 import type { Command, TrainFlags } from "./parse.ts";
 import { readConfig } from "./parse.ts";
 import { loadData } from "./_data.ts";
@@ -34,6 +35,36 @@ export async function trainOptions(
   return { ...(base as TrainOptions), ...fromFlags };
 }
 
+/**
+ * Usage check of the class roll's `n >= classes * spacing` before any work,
+ * so a bad `--latent` fails at once with a hint instead of mid-run.
+ *
+ * @param classes Number of labelled classes.
+ * @param what How the message names them ("classes", "ID classes").
+ * @param opts The training options (`latentDim`, `preset`, `loss.spacing`).
+ * @param fix The other way out, e.g. "drop --semi-supervised".
+ * @throws {UsageError} When the latent is too small.
+ */
+export function checkRollFits(
+  classes: number,
+  what: string,
+  opts: TrainOptions,
+  fix: string,
+): void {
+  const spacing = classSpacing(
+    opts.preset,
+    (opts.loss as { spacing?: number } | undefined)?.spacing,
+  );
+  const n = opts.latentDim ?? 128;
+  if (n < classes * spacing) {
+    throw new UsageError(
+      `Cannot use --latent ${n}: ${classes} ${what} with spacing ${spacing} need n >= ${
+        classes * spacing
+      }; raise --latent or ${fix}`,
+    );
+  }
+}
+
 /** Runs `train`; returns the exit status. */
 export async function runTrain(
   cmd: Extract<Command, { kind: "train" }>,
@@ -57,17 +88,12 @@ export async function runTrain(
         }" has no labels`,
       );
     }
-    const classes = new Set(train.labels).size;
-    const spacing = (opts.loss as { spacing?: number } | undefined)?.spacing ??
-      ((opts.preset ?? "authors") === "authors" ? 10 : 11);
-    const n = opts.latentDim ?? 128;
-    if (n < classes * spacing) {
-      throw new UsageError(
-        `Cannot use --latent ${n}: ${classes} classes with spacing ${spacing} need n >= ${
-          classes * spacing
-        }; raise --latent or drop --semi-supervised`,
-      );
-    }
+    checkRollFits(
+      new Set(train.labels).size,
+      "classes",
+      opts,
+      "drop --semi-supervised",
+    );
   }
   log(
     `data: ${data.source}; training on ${train.shape[0]} images of ${

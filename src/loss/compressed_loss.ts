@@ -303,6 +303,33 @@ interface Resolved {
   sigmaFloor: number;
 }
 
+/**
+ * Latent axes between two class poles under the semi-supervised class roll:
+ * the given `spacing`, else the preset's default (`authors` 10 as in the
+ * released code, `paper` 11 as in METHOD.md). The roll needs
+ * `n >= classes * spacing`.
+ *
+ * @param preset The loss preset.
+ * @param spacing An explicit spacing, which wins.
+ * @returns The spacing in latent axes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classSpacing } from "./compressed_loss.ts";
+ *
+ * assert.equal(classSpacing("authors"), 10);
+ * assert.equal(classSpacing("paper"), 11);
+ * assert.equal(classSpacing("paper", 4), 4);
+ * ```
+ */
+export function classSpacing(
+  preset: LossPreset = "authors",
+  spacing?: number,
+): number {
+  return spacing ?? (preset === "authors" ? 10 : 11);
+}
+
 const FN = "compressedLoss";
 
 function finite(name: string, v: number, min = -Infinity): number {
@@ -482,7 +509,7 @@ function resolve(o: CompressedLossOptions, n: number): Resolved {
         (a ? 0.001 * Math.sqrt(n - 0.5) : Math.sqrt(n) * sigma0),
     ),
     sigmaRadiusStdTarget,
-    spacing: o.spacing ?? (a ? 10 : 11),
+    spacing: classSpacing(preset, o.spacing),
     classStats: oneOf(
       "classStats",
       o.classStats ?? (a ? "perClass" : "pooled"),
