@@ -261,6 +261,29 @@ export function batchStats(
   };
 }
 
+/**
+ * Throws a {@linkcode ShapeError} unless `t` is a rank-2 tensor (with at
+ * least `minCols` columns when given), naming the function and argument.
+ */
+export function checkMatrix(
+  t: Tensor2D,
+  fn: string,
+  name: string,
+  minCols?: number,
+): void {
+  if (
+    !(t instanceof tf.Tensor) || t.rank !== 2 || t.shape[1] < (minCols ?? 0)
+  ) {
+    const shape = t instanceof tf.Tensor ? `[${t.shape}]` : typeof t;
+    const cols = minCols === undefined ? "" : ` with n >= ${minCols}`;
+    throw new ShapeError(
+      `Cannot compute ${fn}: "${name}" must be a rank-2 tensor [N, n]${cols}, got ${shape}`,
+      minCols === undefined ? "[N, n]" : `[N, >=${minCols}]`,
+      shape,
+    );
+  }
+}
+
 /** Throws unless `a` and `b` are rank-2 tensors of one shape. */
 export function checkPair(
   a: Tensor2D,
@@ -269,16 +292,8 @@ export function checkPair(
   names: [string, string],
   minCols = 1,
 ): void {
-  for (const [t, name] of [[a, names[0]], [b, names[1]]] as const) {
-    if (!(t instanceof tf.Tensor) || t.rank !== 2 || t.shape[1] < minCols) {
-      const shape = t instanceof tf.Tensor ? `[${t.shape}]` : typeof t;
-      throw new ShapeError(
-        `Cannot compute ${fn}: "${name}" must be a rank-2 tensor [N, n] with n >= ${minCols}, got ${shape}`,
-        `[N, >=${minCols}]`,
-        shape,
-      );
-    }
-  }
+  checkMatrix(a, fn, names[0], minCols);
+  checkMatrix(b, fn, names[1], minCols);
   if (a.shape[0] !== b.shape[0] || a.shape[1] !== b.shape[1]) {
     throw new ShapeError(
       `Cannot compute ${fn}: "${names[0]}" [${a.shape}] and "${

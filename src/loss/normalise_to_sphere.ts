@@ -5,7 +5,7 @@
  */
 import { tf } from "../_tf.ts";
 import type { Tensor2D } from "@tensorflow/tfjs";
-import { ShapeError } from "../errors.ts";
+import { checkMatrix } from "./_labels.ts";
 
 /** Options of {@linkcode normaliseToSphere}. */
 export interface NormaliseToSphereOptions {
@@ -54,14 +54,7 @@ export function normaliseToSphere(
   z: Tensor2D,
   options: NormaliseToSphereOptions = {},
 ): Tensor2D {
-  if (!(z instanceof tf.Tensor) || z.rank !== 2) {
-    const shape = z instanceof tf.Tensor ? `[${z.shape}]` : typeof z;
-    throw new ShapeError(
-      `Cannot compute normaliseToSphere: "z" must be a rank-2 tensor [N, n], got ${shape}`,
-      "[N, n]",
-      shape,
-    );
-  }
+  checkMatrix(z, "normaliseToSphere", "z");
   const radius = options.radius ?? Math.sqrt(z.shape[1]);
   const minNorm = options.minNorm ?? 1e-12;
   if (!(radius >= 0) || !Number.isFinite(radius)) {

@@ -5,8 +5,12 @@
  */
 import { tf } from "../_tf.ts";
 import type { Tensor2D } from "@tensorflow/tfjs";
-import { ShapeError } from "../errors.ts";
-import { type LabelsLike, planLabels, rollRows } from "./_labels.ts";
+import {
+  checkMatrix,
+  type LabelsLike,
+  planLabels,
+  rollRows,
+} from "./_labels.ts";
 
 export type { LabelsLike } from "./_labels.ts";
 
@@ -50,14 +54,7 @@ export function rollLatents(
   labels: LabelsLike,
   spacing: number,
 ): Tensor2D {
-  if (!(z instanceof tf.Tensor) || z.rank !== 2) {
-    const shape = z instanceof tf.Tensor ? `[${z.shape}]` : typeof z;
-    throw new ShapeError(
-      `Cannot compute rollLatents: "z" must be a rank-2 tensor [N, n], got ${shape}`,
-      "[N, n]",
-      shape,
-    );
-  }
+  checkMatrix(z, "rollLatents", "z");
   const [rows, n] = z.shape;
   const plan = planLabels(labels, rows, n, "rollLatents", {
     spacing,
