@@ -12,6 +12,7 @@
 import { tf } from "../src/_tf.ts";
 import { KnnDetector } from "../src/detectors/knn_detector.ts";
 import type { FeatureMatrix } from "../src/detectors/detector.ts";
+import { mulberry32 } from "../src/data/_random.ts";
 
 await tf.setBackend("wasm");
 
@@ -21,14 +22,9 @@ const Q = 2_000;
 const K = 3;
 
 function randomMatrix(rows: number, cols: number, seed: number): FeatureMatrix {
-  let a = seed >>> 0;
+  const rng = mulberry32(seed);
   const data = new Float32Array(rows * cols);
-  for (let i = 0; i < data.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    data[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  }
+  for (let i = 0; i < data.length; i++) data[i] = rng() - 0.5;
   return { data, rows, cols };
 }
 

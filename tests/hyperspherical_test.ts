@@ -7,6 +7,7 @@ import {
   toHyperspherical,
 } from "../mod.ts";
 import { tf } from "../src/tf.ts";
+import { mulberry32 } from "../src/data/_random.ts";
 
 // ---- an independent float64 reference, written from METHOD.md §1 with the
 // naive O(n^2) formulas (explicit tail sums and explicit sine products).
@@ -52,14 +53,8 @@ function refLogVolume(r: number, a: number[]): number {
 
 /** Seeded standard normals (mulberry32 + Box-Muller). */
 function normals(count: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
+  const rng = mulberry32(seed);
+  const u = () => 1 - rng(); // (0, 1]: log(u) stays finite
   return Array.from(
     { length: count },
     () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()),

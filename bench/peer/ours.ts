@@ -36,6 +36,7 @@ import { compressedKl, normaliseToSphere } from "../../src/loss.ts";
 import { buildDecoder, buildEncoder } from "../../src/model/resnet.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import type { FeatureMatrix } from "../../src/detectors/detector.ts";
+import { mulberry32 } from "../../src/data/_random.ts";
 
 /** Command-line settings of this script. */
 interface OursArgs {
@@ -95,14 +96,9 @@ function parseOursArgs(argv: string[]): OursArgs {
 
 /** Seeded uniform floats in [lo, lo + 1) (mulberry32). */
 function uniform(count: number, seed: number, lo: number): Float32Array {
-  let s = seed >>> 0;
+  const rng = mulberry32(seed);
   const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 + lo;
-  }
+  for (let i = 0; i < count; i++) out[i] = rng() + lo;
   return out;
 }
 

@@ -21,25 +21,15 @@ import { NotFittedError, ShapeError } from "../../src/errors.ts";
 import { loadFashionMnist } from "../../src/data/fashion_mnist.ts";
 import { oneClass } from "../../src/data/protocols.ts";
 import { auroc } from "../../src/metrics.ts";
+import { mulberry32 } from "../../src/data/_random.ts";
 
 type Make = (
   opts: { contamination?: number; seed?: number },
 ) => Detector & BaseDetector;
 
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Seeded 2-D cloud with a few far points (every 25th). */
 function cloud(rows: number, seed: number): number[][] {
-  const u = uniform(seed);
+  const u = mulberry32(seed);
   return Array.from(
     { length: rows },
     (_, i) => i % 25 === 0 ? [6 + u(), -6 - u()] : [u(), u()],
@@ -52,7 +42,7 @@ function cloud(rows: number, seed: number): number[][] {
  * outputs about 0.5), so they have the largest reconstruction errors.
  */
 function greyImages(rows: number, seed: number): number[][] {
-  const u = uniform(seed);
+  const u = mulberry32(seed);
   return Array.from(
     { length: rows },
     (_, i) =>

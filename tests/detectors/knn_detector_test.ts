@@ -3,6 +3,7 @@ import { tf } from "../../src/_tf.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import type { FeatureMatrix } from "../../src/detectors/detector.ts";
 import { NotFittedError } from "../../src/errors.ts";
+import { mulberry32 } from "../../src/data/_random.ts";
 
 /** A seeded normal sample as a FeatureMatrix (mulberry32 + Box-Muller). */
 function randomMatrix(
@@ -11,13 +12,8 @@ function randomMatrix(
   seed: number,
   scale = 1,
 ): FeatureMatrix {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
+  const rng = mulberry32(seed);
+  const u = () => 1 - rng(); // (0, 1]: log(u) stays finite
   const data = new Float32Array(rows * cols);
   for (let i = 0; i < data.length; i++) {
     data[i] = scale * Math.sqrt(-2 * Math.log(u())) *

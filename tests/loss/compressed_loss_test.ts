@@ -8,6 +8,7 @@ import {
   sigmaFromLogVar,
 } from "../../src/loss.ts";
 import { assertClose, assertFinite, equal, ok, throws } from "../_assert.ts";
+import { mulberry32 } from "../../src/data/_random.ts";
 
 interface FixtureConfig {
   options: CompressedLossOptions;
@@ -37,14 +38,8 @@ const PARTS = [
 
 /** Seeded uniform numbers in [lo, hi) (mulberry32). */
 function uniform(seed: number, count: number, lo: number, hi: number) {
-  let a = seed >>> 0;
-  return Array.from({ length: count }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  });
+  const rng = mulberry32(seed);
+  return Array.from({ length: count }, () => lo + (hi - lo) * rng());
 }
 
 Deno.test("compressedLoss() matches the float64 reference for both presets and all variants", async (t) => {
