@@ -44,6 +44,7 @@ export {
   registerWasmConvKernels,
   wasmConvKernelsRegistered,
 } from "./src/kernels/wasm_conv.ts";
+export { registerWasmTrainingKernels } from "./src/kernels/wasm_training_kernels.ts";
 export * from "./src/model/resnet.ts";
 export * from "./src/model/io.ts";
 export * from "./src/model/vae_model.ts";

@@ -162,9 +162,122 @@ function convExplicit(
   return out;
 }
 
+/** The public heap methods of tfjs-backend-wasm's `BackendWasm`. */
+interface Heap {
+  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
 /**
- * `Conv2DBackpropInput` from a forward conv: dx = conv(zero-inserted dy,
- * flipped and in/out-swapped W). Also serves `conv2dTranspose` forward.
+ * The tap offsets `d` with `0 <= s d + a + pad < k` for some phase
+ * `a in [0, s)`: the span `[dMin, dMax]` of `dy` rows (or columns) one
+ * output phase reads.
+ */
+function phaseSpan(k: number, s: number, pad: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let a = 0; a < s; a++) {
+    const from = Math.ceil((-a - pad) / s);
+    const to = Math.floor((k - 1 - a - pad) / s);
+    if (from <= to) {
+      lo = Math.min(lo, from);
+      hi = Math.max(hi, to);
+    }
+  }
+  return [lo, hi];
+}
+
+/**
+ * `Conv2DBackpropInput` for equal strides `s > 1` without zero insertion
+ * (sub-pixel form): the `s x s` phases of `dx` (`dx[s u + a, s v + b]`)
+ * each read a small window of `dy`, so one stride-1 conv of `dy` with a
+ * filter `[T, T', O, s*s*C]` that holds every phase's taps computes them
+ * all side by side in channels, and one transpose interleaves them. For a
+ * 3x3 stride-2 conv that is 2x2 taps on the small grid: 2.25x fewer
+ * multiply-adds than the zero-inserted form, and no 4x larger `dy` copy.
+ */
+function backpropInputPhases(
+  backend: Backend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  inputShape: number[],
+  info: ReturnType<typeof tf.backend_util.computeConv2DInfo>,
+): TensorInfo {
+  const heap = backend as unknown as Heap;
+  const [fh, fw, c, o] = filter.shape;
+  const s = info.strideHeight;
+  const [, h, w] = inputShape;
+  const [, oh, ow] = dy.shape;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const [rowLo, rowHi] = phaseSpan(fh, s, pt);
+  const [colLo, colHi] = phaseSpan(fw, s, pl);
+  const th = rowHi - rowLo + 1;
+  const tw = colHi - colLo + 1;
+  const u = Math.ceil(h / s);
+  const v = Math.ceil(w / s);
+  const oc = s * s * c;
+  const phases = heap.makeOutput([th, tw, o, oc], "float32");
+  // views after the allocation (it may grow, and so move, the heap)
+  const f = heap.typedArrayFromHeap(phases);
+  const wv = heap.typedArrayFromHeap(filter);
+  f.fill(0);
+  for (let r = 0; r < th; r++) {
+    for (let t = 0; t < tw; t++) {
+      for (let a = 0; a < s; a++) {
+        const p = s * (rowHi - r) + a + pt;
+        if (p < 0 || p >= fh) continue;
+        for (let b = 0; b < s; b++) {
+          const q = s * (colHi - t) + b + pl;
+          if (q < 0 || q >= fw) continue;
+          const src = (p * fw + q) * c * o;
+          const dst0 = (r * tw + t) * o * oc + (a * s + b) * c;
+          for (let ci = 0; ci < c; ci++) {
+            for (let oi = 0; oi < o; oi++) {
+              f[dst0 + oi * oc + ci] = wv[src + ci * o + oi];
+            }
+          }
+        }
+      }
+    }
+  }
+  const packed = convExplicit(
+    backend,
+    dy,
+    phases,
+    rowHi,
+    u + th - 1 - oh - rowHi,
+    colHi,
+    v + tw - 1 - ow - colHi,
+    [1, 1],
+  );
+  free(backend, phases);
+  // interleave the phases: [B U, V, s, s C] -> [B U, s, V, s C] is
+  // [B, s U, s V, C] (the backend's DepthToSpace does the same 20x slower)
+  const batch = dy.shape[0];
+  const r4 = call("Reshape", backend, { x: packed }, {
+    shape: [batch * u, v, s, s * c],
+  });
+  const moved = call("Transpose", backend, { x: r4 }, { perm: [0, 2, 1, 3] });
+  free(backend, packed, r4);
+  const full = call("Reshape", backend, { x: moved }, {
+    shape: [batch, s * u, s * v, c],
+  });
+  free(backend, moved);
+  if (s * u === h && s * v === w) return full;
+  const dx = call("Slice", backend, { x: full }, {
+    begin: [0, 0, 0, 0],
+    size: [inputShape[0], h, w, c],
+  });
+  free(backend, full);
+  return dx;
+}
+
+/**
+ * `Conv2DBackpropInput` from a forward conv: dx = conv(dy, flipped and
+ * in/out-swapped W) for stride 1, the sub-pixel form
+ * ({@linkcode backpropInputPhases}) for equal strides, and the zero-inserted
+ * `dy` for unequal strides. Also serves `conv2dTranspose` forward.
  */
 const backpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -175,6 +288,9 @@ const backpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const sh = info.strideHeight;
   const sw = info.strideWidth;
   const [, h, w] = inputShape;
+  if (sh === sw && sh > 1 && filter.dtype === "float32") {
+    return backpropInputPhases(backend, dy, filter, inputShape, info);
+  }
 
   const reversed = call("Reverse", backend, { x: filter }, { dims: [0, 1] });
   const flipped = call("Transpose", backend, { x: reversed }, {

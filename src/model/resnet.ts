@@ -35,6 +35,7 @@
  */
 import { tf } from "../_tf.ts";
 import "../kernels/wasm_conv.ts";
+import "../kernels/wasm_training_kernels.ts";
 import type { LayersModel, SymbolicTensor } from "@tensorflow/tfjs";
 import { ShapeError } from "../errors.ts";
 

@@ -33,7 +33,7 @@ type Case = {
   x: [number, number, number, number];
   k: number;
   out: number;
-  stride: number;
+  stride: number | [number, number];
   pad: "same" | "valid";
 };
 
@@ -47,6 +47,13 @@ const CASES: Case[] = [
   { x: [2, 9, 8, 3], k: 2, out: 3, stride: 2, pad: "same" },
   { x: [1, 8, 7, 16], k: 5, out: 1, stride: 2, pad: "valid" },
   { x: [2, 4, 4, 16], k: 3, out: 16, stride: 2, pad: "same" },
+  // the sub-pixel input gradient: stride 3, even kernels, odd sizes, and
+  // unequal strides (which take the zero-inserted path)
+  { x: [2, 10, 11, 4], k: 3, out: 5, stride: 3, pad: "same" },
+  { x: [2, 11, 10, 4], k: 4, out: 6, stride: 3, pad: "valid" },
+  { x: [2, 9, 9, 5], k: 4, out: 3, stride: 2, pad: "same" },
+  { x: [2, 9, 8, 3], k: 1, out: 4, stride: 2, pad: "valid" },
+  { x: [2, 9, 8, 3], k: 3, out: 4, stride: [1, 2], pad: "same" },
 ];
 
 /** dx and dW of sum(conv(x, W) * r) for a fixed random r, on one backend. */
