@@ -37,6 +37,7 @@ export async function runDemo(
     batchSize: 100,
     trainLimit: cmd.trainLimit,
     testLimit: cmd.testLimit,
+    jobs: cmd.jobs,
     out: cmd.out,
   });
 }

@@ -201,15 +201,20 @@ export async function runEvaluation(
   common: { json: boolean; backend?: Parameters<typeof selectBackend>[0] },
   data: { path?: string; format?: Parameters<typeof loadData>[1] },
   which: ProtocolChoice,
-  options: EvaluateOptions & {
+  options: Omit<EvaluateOptions, "jobs"> & {
     trainLimit?: number;
     testLimit?: number;
     out?: string;
     command: string;
+    /** Trainings at once; "auto": one per core on wasm/cpu, 1 on webgpu. */
+    jobs?: number | "auto";
   },
 ): Promise<number> {
   const backend = await selectBackend(common.backend);
   log(`backend: ${backend.backend} (${backend.reason})`);
+  const jobs = options.jobs === undefined || options.jobs === "auto"
+    ? (backend.backend === "webgpu" ? 1 : navigator.hardwareConcurrency ?? 1)
+    : options.jobs;
   const loaded = await loadData(data.path, data.format ?? "auto");
   if (!loaded.train.labels) {
     throw new UsageError(
@@ -242,6 +247,7 @@ export async function runEvaluation(
     await Deno.mkdir(out, { recursive: true });
     const result = await evaluate(protocol, {
       ...options,
+      jobs,
       outDir: out,
       sphere: true,
     });
@@ -370,6 +376,7 @@ export async function runEval(
       train: rest as EvaluateOptions["train"],
       trainLimit: cmd.trainLimit,
       testLimit: cmd.testLimit,
+      jobs: cmd.jobs,
       out: cmd.out,
     },
   );

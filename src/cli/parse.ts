@@ -90,6 +90,8 @@ export type Command =
     seeds: number[];
     trainLimit?: number;
     testLimit?: number;
+    /** Trainings at once ("auto": one per core on wasm/cpu). */
+    jobs: number | "auto";
     out?: string;
     train: TrainFlags;
   }
@@ -100,6 +102,8 @@ export type Command =
     epochs: number;
     trainLimit?: number;
     testLimit?: number;
+    /** Trainings at once ("auto": one per core on wasm/cpu). */
+    jobs: number | "auto";
     out?: string;
   };
 
@@ -222,6 +226,13 @@ export const SPECS: Record<
         type: "string",
         value: "N",
         help: "at most N test images (smoke runs)",
+      },
+      jobs: {
+        type: "string",
+        value: "N",
+        default: "auto",
+        help:
+          "trainings at once, each in a worker (auto: one per core on wasm/cpu, 1 on webgpu)",
       },
       out: {
         type: "string",
@@ -350,6 +361,13 @@ export const SPECS: Record<
         value: "N",
         help: "at most N test images",
       },
+      jobs: {
+        type: "string",
+        value: "N",
+        default: "auto",
+        help:
+          "trainings at once, each in a worker (auto: one per core on wasm/cpu, 1 on webgpu)",
+      },
       ...TRAIN_FLAGS,
       out: {
         type: "string",
@@ -438,6 +456,13 @@ function intList(
     );
   }
   return out;
+}
+
+function jobsFlag(
+  values: Record<string, string | boolean | undefined>,
+): number | "auto" {
+  if (values.jobs === undefined || values.jobs === "auto") return "auto";
+  return intFlag(values, "jobs", 1, 1)!;
 }
 
 function trainFlags(
@@ -574,6 +599,7 @@ export function parseCommand(argv: string[]): Command {
         seeds: intList(stringFlag(values, "seeds"), "seeds", 0) ?? [0],
         trainLimit: intFlag(values, "train-limit", undefined, 1),
         testLimit: intFlag(values, "test-limit", undefined, 1),
+        jobs: jobsFlag(values),
         out: stringFlag(values, "out"),
         train: trainFlags(values),
       };
@@ -585,6 +611,7 @@ export function parseCommand(argv: string[]): Command {
         epochs: intFlag(values, "epochs", 6, 1)!,
         trainLimit: intFlag(values, "train-limit", undefined, 1),
         testLimit: intFlag(values, "test-limit", undefined, 1),
+        jobs: jobsFlag(values),
         out: stringFlag(values, "out"),
       };
     default: {

@@ -203,6 +203,44 @@ Deno.test("`evaluate()` reports mean ± std over seeds for a subset of methods",
   assert.notDeepEqual(s["ae-knn"]![0], s["ae-knn"]![1]);
 });
 
+Deno.test("`evaluate()` with jobs: 2 trains in workers and gives the jobs: 1 results", async () => {
+  const p = await trouser();
+  const methods = ["ae-mse", "compvae-knn", "random-knn"];
+  const run = async (jobs: number) => {
+    const epochs: string[] = [];
+    const result = await evaluate(p, {
+      ...TINY,
+      epochs: 1,
+      methods,
+      seeds: [0, 1],
+      jobs,
+      train: { onEpoch: (log) => epochs.push(`${log.epoch}`) },
+    });
+    return { result, epochs };
+  };
+  const one = await run(1);
+  const two = await run(2);
+  deepEqual(two.result.rows.map((r) => r.method), methods);
+  // 2 trained models x 2 seeds, one epoch each, reported from the workers
+  deepEqual(two.epochs, ["0", "0", "0", "0"]);
+  deepEqual(one.epochs, two.epochs);
+  for (const m of methods) {
+    for (const seed of [0, 1]) {
+      const a = one.result.scores[m as "ae-mse"]![seed];
+      const b = two.result.scores[m as "ae-mse"]![seed];
+      // seeded training on a one-thread backend in a worker reproduces the
+      // in-process (all-thread) run bit for bit: XNNPACK splits work across
+      // threads by output tiles, never inside a sum
+      deepEqual(b, a);
+    }
+    const row = (r: typeof one.result) => r.rows.find((x) => x.method === m)!;
+    equal(row(two.result).mean.auroc, row(one.result).mean.auroc);
+  }
+  deepEqual(Object.keys(two.result.histories).sort(), ["ae", "compvae"]);
+  equal(two.result.histories.compvae!.length, 2);
+  equal(tf.getBackend(), "wasm");
+});
+
 Deno.test("`evaluate()` rejects bad methods, seeds and flags before training", async (t) => {
   const p = await trouser();
   await t.step("unknown method id lists the valid ids", async () => {
