@@ -1,5 +1,5 @@
 /**
- * Faster `wasm` kernels for two operations of every training step that
+ * Faster `wasm` kernels for three operations of every training step that
  * tfjs-backend-wasm 4.22 runs needlessly slowly (measured in one step of the
  * reference model, batch 128, 2 threads):
  *
@@ -13,6 +13,11 @@
  *   already does and as tfjs's cpu backend does for `Identity` (tensors are
  *   immutable, so sharing is safe): about 2 ms per `[128, 28, 28, 16]`
  *   tensor, 161 of them per step.
+ * - `Sum` over the batch and both spatial axes of an NHWC tensor (every
+ *   conv layer's bias gradient): the backend first transposes the whole
+ *   tensor; here a global average pooling reduces H and W in one pass:
+ *   about 4 -> 1 ms on `[128, 28, 28, 16]`, 24 of them per step. Other
+ *   reductions run the backend's own kernel.
  *
  * The kernels are registered when this module is imported;
  * {@linkcode registerWasmTrainingKernels} does it again (idempotent).
@@ -41,6 +46,7 @@ type Backend = Parameters<KernelFunc>[0]["backend"];
 const native = {
   identity: tf.getKernel("Identity", "wasm"),
   resizeGrad: tf.getKernel("ResizeNearestNeighborGrad", "wasm"),
+  sum: tf.getKernel("Sum", "wasm"),
 };
 
 function runNative(
@@ -105,6 +111,54 @@ const resizeNearestGrad: KernelFunc = (args) => {
   return sum;
 };
 
+/**
+ * `Sum` over axes 0, 1, 2 of an NHWC tensor (every conv bias gradient): the
+ * backend transposes the whole tensor to make those axes innermost; here a
+ * global average pooling (one pass) reduces H and W, the backend's Sum the
+ * small `[B, C]` rest, and one multiply restores the sum.
+ */
+const sum: KernelFunc = (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  const attrs: NamedAttrMap = args.attrs ?? {};
+  const raw = attrs.axis as number | number[] | undefined;
+  const axes = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
+    .map((a) => (a < 0 ? a + x.shape.length : a)).sort();
+  const pool = tf.getKernel("AvgPool", "wasm");
+  const mul = tf.getKernel("Multiply", "wasm");
+  if (
+    x.dtype !== "float32" || x.shape.length !== 4 || axes.join() !== "0,1,2" ||
+    x.shape[1] * x.shape[2] < 16 || pool === undefined || mul === undefined
+  ) {
+    return runNative(native.sum, args);
+  }
+  const backend = args.backend as unknown as WasmBackend;
+  const be = args.backend as Backend;
+  const [b, h, w, c] = x.shape;
+  const mean = pool.kernelFunc({
+    inputs: { x },
+    backend: be,
+    attrs: { filterSize: [h, w], strides: [h, w], pad: "valid" },
+  }) as TensorInfo;
+  const flat = { ...mean, shape: [b, c] };
+  const partial = runNative(native.sum, {
+    inputs: { x: flat },
+    backend: be,
+    attrs: { axis: [0], keepDims: false },
+  }) as TensorInfo;
+  backend.disposeData(mean.dataId);
+  const scale = backend.makeOutput([], "float32");
+  backend.typedArrayFromHeap(scale)[0] = h * w;
+  const out = mul.kernelFunc({
+    inputs: { a: partial, b: scale },
+    backend: be,
+    attrs: {},
+  }) as TensorInfo;
+  backend.disposeData(partial.dataId);
+  backend.disposeData(scale.dataId);
+  if (attrs.keepDims) out.shape = [1, 1, 1, c];
+  return out;
+};
+
 const CONFIGS: readonly KernelConfig[] = [
   {
     kernelName: "Identity",
@@ -120,10 +174,16 @@ const CONFIGS: readonly KernelConfig[] = [
     setupFunc: native.resizeGrad?.setupFunc,
     kernelFunc: resizeNearestGrad,
   },
+  {
+    kernelName: "Sum",
+    backendName: "wasm",
+    setupFunc: native.sum?.setupFunc,
+    kernelFunc: sum,
+  },
 ];
 
 /**
- * Registers this module's `Identity` and `ResizeNearestNeighborGrad` for the
+ * Registers this module's `Identity`, `ResizeNearestNeighborGrad` and `Sum` for the
  * `wasm` backend, replacing the backend's own (which they fall back to
  * outside their fast cases). Importing this module already does it; a
  * second call changes nothing.

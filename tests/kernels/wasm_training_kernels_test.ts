@@ -153,3 +153,47 @@ Deno.test("registerWasmTrainingKernels() Identity shares the buffer and frees it
   equal((await s.data()).join(), "a,b");
   s.dispose();
 });
+
+Deno.test("registerWasmTrainingKernels() Sum over N, H, W matches a float64 sum", async (t) => {
+  await tf.setBackend("wasm");
+  const shapes: [number, number, number, number][] = [
+    [128, 28, 28, 16], // the reference model's first bias gradient
+    [3, 7, 5, 4],
+    [2, 2, 2, 3], // too small for the pooling path: the backend's own
+  ];
+  for (const shape of shapes) {
+    for (const keepDims of [false, true]) {
+      await t.step(`${shape} keepDims ${keepDims}`, async () => {
+        const v = values(shape.reduce((a, b) => a * b), 5);
+        const x = tf.tensor4d(v, shape);
+        const before = tf.memory().numTensors;
+        // axes in any order and sign
+        const s = tf.sum(x, [2, -4, 1], keepDims);
+        equal(s.shape.join(), keepDims ? `1,1,1,${shape[3]}` : `${shape[3]}`);
+        const got = await s.data();
+        const c = shape[3];
+        for (let k = 0; k < c; k++) {
+          let e = 0;
+          let mag = 0;
+          for (let i = k; i < v.length; i += c) {
+            e += v[i];
+            mag += Math.abs(v[i]);
+          }
+          ok(
+            Math.abs(got[k] - e) <= 1e-6 * mag,
+            `channel ${k}: ${got[k]} vs ${e}`,
+          );
+        }
+        s.dispose();
+        equal(tf.memory().numTensors, before);
+        x.dispose();
+      });
+    }
+  }
+  // other reductions keep the backend's kernel
+  const y = tf.tensor2d([[1, 2], [3, 4]]);
+  equal(Array.from(await tf.sum(y, 0).data()).join(), "4,6");
+  equal(Array.from(await tf.sum(y, 1).data()).join(), "3,7");
+  equal((await tf.sum(y).data())[0], 10);
+  y.dispose();
+});
