@@ -3,9 +3,12 @@
  * losses (issue 8). Runs `ours.ts` (our toolkit, wasm) and then
  * `torch_peer.py` (PyTorch, 2 threads) back to back, never at once, and
  * prints a table: training images/s of the `vae` and `compressed` steps,
+ * the aggregate images/s of two `compressed` trainings at once (ours: two
+ * workers, as `evaluate --jobs 2` runs an evaluation's trainings; PyTorch:
+ * twice its one-thread rate, an upper bound for two one-thread processes),
  * k-NN queries/s, the ratio ours/PyTorch of each (also against PyTorch on
- * one thread, as our wasm backend runs on one; its k-NN times at most 2,000
- * queries and extrapolates), the hyperspherical
+ * one thread; its k-NN times at most 2,000 queries and extrapolates), the
+ * hyperspherical
  * overhead (compressed vs vae step time) of both, and our training GFLOP/s
  * against the backend's measured 512x512 matmul peak.
  *
@@ -114,7 +117,9 @@ interface BenchResult {
   compressed: { imagesPerSecond: number };
   knn: { queriesPerSecond: number; fitSeconds?: number };
   latentLossSeconds: { vae: number; compressed: number };
+  latentLossSeconds256?: { vae: number; compressed: number };
   matmulPeak?: { gflops: number };
+  jobs?: { aggregateImagesPerSecond: number; threadsPerJob: number };
 }
 
 function lastJson(stdout: string, who: string): BenchResult {
@@ -258,6 +263,13 @@ if (import.meta.main) {
     pct(
       (r.latentLossSeconds.compressed - r.latentLossSeconds.vae) * ips / 128,
     );
+  const over256 = (r: BenchResult, ips: number) =>
+    r.latentLossSeconds256
+      ? pct(
+        (r.latentLossSeconds256.compressed - r.latentLossSeconds256.vae) *
+          ips / 128,
+      )
+      : "";
   const rows = [
     cols,
     row("vae train step, images/s", oV, pV, p1?.vae.imagesPerSecond),
@@ -267,6 +279,22 @@ if (import.meta.main) {
       pC,
       p1?.compressed.imagesPerSecond,
     ),
+    pad([
+      "2 compressed trainings at once, aggregate images/s",
+      ours.jobs
+        ? `${
+          fmt(ours.jobs.aggregateImagesPerSecond)
+        } (2 workers x ${ours.jobs.threadsPerJob} thread)`
+        : "",
+      p1 ? `${fmt(2 * p1.compressed.imagesPerSecond)} (2 x 1-thread rate)` : "",
+      ours.jobs && p1
+        ? fmt(
+          ours.jobs.aggregateImagesPerSecond /
+            (2 * p1.compressed.imagesPerSecond),
+          2,
+        )
+        : "",
+    ]),
     row(
       "k-NN score, queries/s (60k x 128 bank, k 3)",
       oK,
@@ -302,6 +330,13 @@ if (import.meta.main) {
       over(peer, pV),
       "",
       ...(p1 ? [over(p1, p1.vae.imagesPerSecond)] : []),
+    ]),
+    pad([
+      "  the same at n = 256 (of the n = 128 vae step)",
+      over256(ours, oV),
+      over256(peer, pV),
+      "",
+      ...(p1 ? [over256(p1, p1.vae.imagesPerSecond)] : []),
     ]),
     flopsRow(
       `training GFLOP/s (vae; ${fmt(flops / 1e6, 1)} MFLOP/image)`,

@@ -331,6 +331,7 @@ def main():
                 res["rounds"] = a.rounds
                 result[variant] = res
     result["latentLossSeconds"] = {v: time_latent_loss(v, 30) for v in ("vae", "compressed")}
+    result["latentLossSeconds256"] = {v: time_latent_loss(v, 30, 256) for v in ("vae", "compressed")}
     print(f"timing k-NN ({a.queries} queries x {a.bank} bank)", file=sys.stderr)
     result["knn"] = time_knn(a.bank, N_LATENT, a.queries, 3, a.chunk, a.seed + 1)
     print(json.dumps(result))

@@ -171,10 +171,10 @@ export interface EvaluateOptions {
   progress?: ProgressMode;
   /**
    * Model trainings (models x seeds) run at once. With `jobs > 1` on the
-   * wasm or cpu backend each runs in its own worker on a one-thread
-   * backend (its share of the cores as threads): on 2 cores two one-thread
-   * trainings give about 1.3-1.8x the throughput of one two-thread
-   * training. Results are the same as with `jobs: 1` (seeded, and
+   * wasm or cpu backend each runs in its own worker with its share of the
+   * cores as wasm threads (one each when jobs >= cores): on 2 cores two
+   * one-thread trainings give about 1.3-1.8x the throughput of one
+   * two-thread training. Results are the same as with `jobs: 1` (seeded, and
    * XNNPACK's results do not depend on its thread count). Training
    * progress then comes as one line per epoch, and `train.onEpoch` /
    * `onStep` are called from the workers' messages. On webgpu it is
