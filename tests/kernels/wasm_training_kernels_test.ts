@@ -197,3 +197,22 @@ Deno.test("registerWasmTrainingKernels() Sum over N, H, W matches a float64 sum"
   equal((await tf.sum(y).data())[0], 10);
   y.dispose();
 });
+
+Deno.test("registerWasmTrainingKernels() kernels leak no tensors or buffers", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.tensor4d(values(2 * 4 * 4 * 8, 6), [2, 4, 4, 8]);
+  const before = tf.memory().numTensors;
+  const ids = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 3; i++) {
+    // upsampling gradient, N/H/W sum and Identity (clone) in one step
+    const g = tf.grad((a: Tensor) =>
+      tf.sum(tf.image.resizeNearestNeighbor(a as Tensor4D, [8, 8]), [0, 1, 2])
+        .square().sum()
+    )(x);
+    const c = tf.clone(g);
+    tf.dispose([g, c]);
+  }
+  equal(tf.memory().numTensors, before);
+  equal(tf.engine().backend.numDataIds(), ids);
+  x.dispose();
+});
