@@ -51,7 +51,7 @@ const cases = [
   { name: "vae (paper loss)", variant: "vae", preset: "paper", baseline: true },
   { name: "compressed / paper", variant: "compressed", preset: "paper" },
   {
-    name: "compressed / authors (two Adam steps)",
+    name: "compressed / authors (two Adams, one backward pass)",
     variant: "compressed",
     preset: "authors",
   },

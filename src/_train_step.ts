@@ -98,7 +98,6 @@ export function forward(
   x: Tensor4D,
   opts: ResolvedTrainOptions,
   ctx: StepContext,
-  keepZ?: { z?: tf.Tensor },
 ): StepOut {
   const n = opts.latentDim;
   const out = net.encoder.apply(x, { training: true }) as Tensor2D;
@@ -112,7 +111,6 @@ export function forward(
     z = tf.add(mu, tf.mul(sigma, eps)) as Tensor2D;
     if (opts.variant !== "vae") z = normaliseToSphere(z);
   }
-  if (keepZ) keepZ.z = tf.keep(tf.clone(z));
   const xHat = net.decoder.apply(z, { training: true }) as tf.Tensor;
   const rec = reconstructionError(x, xHat, opts.reconstruction);
   const { total, parts } = compressedLoss(
@@ -152,34 +150,36 @@ export function trainStep(
   const authors = opts.preset === "authors";
   let stats: tf.Tensor | undefined;
   let names: string[] = [];
-  const keep: { z?: tf.Tensor } = {};
   const scale = authors ? 0.001 : 1;
-  encOpt.minimize(
-    () => {
-      const g = forward(net, x, opts, ctx, authors ? keep : undefined);
-      names = Object.keys(g.parts);
-      stats = tf.keep(
-        tf.stack([g.loss, g.rec, g.kl, ...Object.values(g.parts)]),
-      );
-      return tf.mul(g.loss, scale) as tf.Scalar;
-    },
-    false,
-    authors ? encoderVars(net) : [...encoderVars(net), ...decoderVars(net)],
-  );
-  if (authors && decOpt && keep.z) {
-    const z = keep.z;
-    decOpt.minimize(
-      () => {
-        const xHat = net.decoder.apply(z, { training: true }) as tf.Tensor;
-        return tf.mul(
-          reconstructionError(x, xHat, opts.reconstruction),
-          0.001,
-        ) as tf.Scalar;
-      },
-      false,
-      decoderVars(net),
+  const objective = () => {
+    const g = forward(net, x, opts, ctx);
+    names = Object.keys(g.parts);
+    stats = tf.keep(
+      tf.stack([g.loss, g.rec, g.kl, ...Object.values(g.parts)]),
     );
-    z.dispose();
+    return tf.mul(g.loss, scale) as tf.Scalar;
+  };
+  if (!(authors && decOpt)) {
+    encOpt.minimize(objective, false, [
+      ...encoderVars(net),
+      ...decoderVars(net),
+    ]);
+    return { names, stats: stats! };
   }
+  // authors: the encoder's Adam steps on 0.001 (rec + beta a KL), the
+  // decoder's on 0.001 rec(decode(stopGradient(z))). The KL does not depend
+  // on the decoder, and the encoder step leaves the decoder as it was, so
+  // the decoder's gradient is the same in one backward pass as in the
+  // released code's second forward and backward at the same z: one pass
+  // gives both (the same values, ~20% less work per step)
+  const enc = encoderVars(net);
+  const dec = decoderVars(net);
+  const { value, grads } = tf.variableGrads(objective, [...enc, ...dec]);
+  value.dispose();
+  const pick = (vars: tf.Variable[]) =>
+    Object.fromEntries(vars.map((v) => [v.name, grads[v.name]]));
+  encOpt.applyGradients(pick(enc));
+  decOpt.applyGradients(pick(dec));
+  tf.dispose(Object.values(grads));
   return { names, stats: stats! };
 }
