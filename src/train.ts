@@ -615,7 +615,9 @@ async function encodeMu(
  * `paper`: one Adam on `rec + beta(t) * KL`, `beta(t) = beta_max
  * sqrt((t+1)/T)` (or with a warm-up). `authors`: two Adams per step, (1) the
  * encoder on `0.001 (rec + beta KL a(t))`, (2) the decoder on
- * `0.001 rec(decode(stopGradient(z)))`; beta = 1 during epoch 0, then
+ * `0.001 rec(decode(stopGradient(z)))` (both gradients from one backward
+ * pass: the KL does not depend on the decoder, so the values equal the
+ * released code's second decoder pass); beta = 1 during epoch 0, then
  * `2500 rec0 / (KL0 + 1e-3)`; the learning rate halves at the milestones.
  * z is `mu + sigma * eps`, normalised to radius sqrt(n) for `compressed` /
  * `vmf`; `ae` uses z = mu.
