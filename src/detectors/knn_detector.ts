@@ -8,6 +8,7 @@
 import { tf } from "../_tf.ts";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
 import { mulberry32 } from "../data/_random.ts";
+import { type HeapScan, heapScan } from "../kernels/wasm_scan.ts";
 import {
   BaseDetector,
   type DetectorOptions,
@@ -71,7 +72,9 @@ export interface KnnDetectorOptions extends DetectorOptions {
  * `||q - b||^2`. Each `queryChunk x bankChunk` block is read (on wasm in
  * place in the backend's heap, elsewhere as a `Float32Array`) and a running
  * k-smallest insertion list per query merges it (faster than `tf.topk` on
- * every backend tried, and exact). Finally `||q||^2` is added (float64) and
+ * every backend tried, and exact); on wasm a SIMD scan over the heap
+ * (`kernels/wasm_scan.ts`) skips the 16-value groups with nothing below
+ * the current k-th best. Finally `||q||^2` is added (float64) and
  * negative values clamped to 0 before the square root, or, with `refine`,
  * the k chosen distances are recomputed exactly; the mean is accumulated in
  * float64. The search is exact (no approximation).
@@ -265,6 +268,7 @@ export class KnnDetector extends BaseDetector implements Disposable {
     const wasm = tf.getBackend() === "wasm"
       ? tf.backend() as unknown as HeapBackend
       : null;
+    const scan = wasm ? heapScan() : null;
     for (let q0 = 0; q0 < q.rows; q0 += queryChunk) {
       const n = Math.min(queryChunk, q.rows - q0);
       const qt = tf.tensor2d(q.data.subarray(q0 * d, (q0 + n) * d), [n, d]);
@@ -292,7 +296,8 @@ export class KnnDetector extends BaseDetector implements Disposable {
                 if (s >= 0 && s < m) buf[r * m + s] = Infinity;
               }
             }
-            mergeBlock(buf, n, m, k, b0, cand, candI);
+            if (scan) mergeBlockSimd(scan, buf, n, m, k, b0, cand, candI);
+            else mergeBlock(buf, n, m, k, b0, cand, candI);
           } finally {
             prod.dispose();
           }
@@ -412,6 +417,47 @@ function mergeBlock(
       }
     }
     for (; j < m; j++) {
+      const v = buf[o + j];
+      if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + j);
+    }
+  }
+}
+
+/**
+ * {@linkcode mergeBlock} for a block that lives in the wasm heap: the SIMD
+ * `scan` skips 16-value groups with nothing below the current k-th best,
+ * and only the groups it stops at (and a row's last `m % 16` values) are
+ * looked at here.
+ */
+function mergeBlockSimd(
+  scan: HeapScan,
+  buf: Float32Array,
+  n: number,
+  m: number,
+  k: number,
+  b0: number,
+  cand: Float64Array,
+  candI: Int32Array,
+): void {
+  const m16 = m - (m % 16);
+  const base = buf.byteOffset;
+  for (let r = 0; r < n; r++) {
+    const o = r * m;
+    const c0 = r * k;
+    let worst = cand[c0 + k - 1];
+    const end = base + 4 * (o + m16);
+    let p = base + 4 * o;
+    for (;;) {
+      p = scan(p, end, worst);
+      if (p >= end) break;
+      const j0 = (p - base) / 4 - o;
+      for (let t = j0; t < j0 + 16; t++) {
+        const v = buf[o + t];
+        if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + t);
+      }
+      p += 64;
+    }
+    for (let j = m16; j < m; j++) {
       const v = buf[o + j];
       if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + j);
     }
