@@ -12,6 +12,19 @@ import type { Dataset } from "../data/dataset.ts";
 import type { EpochLog } from "../train.ts";
 import type { ModelJob, ModelJobHooks, ModelJobResult } from "./model_job.ts";
 
+/**
+ * The dataset with its images in a `SharedArrayBuffer` (copied once), so
+ * posting it to several workers shares the pixels instead of cloning them.
+ */
+function shareImages(ds: Dataset): Dataset {
+  if (ds.images.buffer instanceof SharedArrayBuffer) return ds;
+  const images = new Float32Array(
+    new SharedArrayBuffer(ds.images.byteLength),
+  );
+  images.set(ds.images);
+  return { ...ds, images };
+}
+
 /** Callbacks of one pooled job. */
 export interface PooledJobHooks extends ModelJobHooks {
   /** When a worker starts the job. */
@@ -81,8 +94,9 @@ export class ModelJobPool implements Disposable {
    * Starts `size` workers and sends each the data.
    *
    * @param size Number of workers (jobs at once).
-   * @param train Training images, copied to each worker once.
-   * @param test Test images, copied to each worker once.
+   * @param train Training images, copied once into shared memory that all
+   *   workers read.
+   * @param test Test images, likewise.
    * @param backend The workers' backend, with one thread each.
    * @throws {RangeError} When `size` is not a positive integer.
    */
@@ -104,6 +118,8 @@ export class ModelJobPool implements Disposable {
       Math.floor((navigator.hardwareConcurrency ?? 1) / size),
     );
     this.threads = threads;
+    // one shared copy of the images for all workers instead of one each
+    const shared = { train: shareImages(train), test: shareImages(test) };
     for (let i = 0; i < size; i++) {
       const worker = new Worker(
         new URL("./model_job_worker.ts", import.meta.url).href,
@@ -119,7 +135,13 @@ export class ModelJobPool implements Disposable {
           new Error(`an evaluation worker crashed: ${e.message}`),
         );
       };
-      this.#init = { type: "init", train, test, backend, threads };
+      this.#init = {
+        type: "init",
+        train: shared.train,
+        test: shared.test,
+        backend,
+        threads,
+      };
       this.#slots.push(slot);
     }
   }
