@@ -7,7 +7,7 @@
  */
 import { tf } from "../_tf.ts";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
-import { mulberry32 } from "../data/_random.ts";
+import { gatherRows, sampleRows } from "./_rows.ts";
 import { type HeapScan, heapScan } from "../kernels/wasm_scan.ts";
 import {
   BaseDetector,
@@ -482,32 +482,4 @@ function insert(
   cand[c0 + p] = v;
   candI[c0 + p] = idx;
   return cand[c0 + k - 1];
-}
-
-/** `0 .. rows-1` when `rows <= size`, else `size` of them drawn seeded, ascending. */
-function sampleRows(rows: number, size: number, seed: number): Int32Array {
-  const all = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) all[i] = i;
-  if (rows <= size) return all;
-  const rand = mulberry32(seed);
-  for (let i = 0; i < size; i++) {
-    const j = i + Math.floor(rand() * (rows - i));
-    const t = all[i];
-    all[i] = all[j];
-    all[j] = t;
-  }
-  return all.slice(0, size).sort();
-}
-
-/** The rows `idx` of `x` as a new matrix (no copy when `idx` is all rows). */
-function gatherRows(x: FeatureMatrix, idx: Int32Array): FeatureMatrix {
-  if (idx.length === x.rows) return x;
-  const data = new Float32Array(idx.length * x.cols);
-  for (let i = 0; i < idx.length; i++) {
-    data.set(
-      x.data.subarray(idx[i] * x.cols, (idx[i] + 1) * x.cols),
-      i * x.cols,
-    );
-  }
-  return { data, rows: idx.length, cols: x.cols };
 }

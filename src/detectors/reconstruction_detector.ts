@@ -13,6 +13,7 @@ import {
   type DetectorOptions,
   type FeatureMatrix,
 } from "./detector.ts";
+import { gatherRows, sampleRows } from "./_rows.ts";
 
 /** Options of {@linkcode ReconstructionDetector}. */
 export interface ReconstructionDetectorOptions
@@ -27,6 +28,15 @@ export interface ReconstructionDetectorOptions
    * @default {256}
    */
   batchSize?: number;
+  /**
+   * Number of training images whose errors set the threshold, drawn without
+   * replacement with the detector's `seed` (see
+   * {@linkcode ReconstructionDetector.thresholdRows}); `fit` then
+   * reconstructs only those. Scoring needs no threshold, so a caller that
+   * only ranks scores (as `evaluate` does) can pass 1.
+   * @default {Infinity}
+   */
+  thresholdSample?: number;
 }
 
 /**
@@ -62,6 +72,9 @@ export class ReconstructionDetector extends BaseDetector {
   readonly model: VaeModel;
   /** Images per batch. */
   readonly batchSize: number;
+  /** Training images scored in `fit` for the threshold (`Infinity` = all). */
+  readonly thresholdSample: number;
+  #thresholdRows?: Int32Array;
 
   /**
    * Stores the model and hyperparameters; nothing is computed until `fit`.
@@ -73,7 +86,8 @@ export class ReconstructionDetector extends BaseDetector {
    */
   constructor(options: ReconstructionDetectorOptions) {
     super({ ...options, features: "pixels" });
-    const { model, batchSize = 256 } = options ?? {};
+    const { model, batchSize = 256, thresholdSample = Infinity } = options ??
+      {};
     if (!model || typeof model.reconstructTensor !== "function") {
       throw new TypeError(
         `Cannot create ReconstructionDetector: "model" must be a VaeModel, got "${model}"`,
@@ -84,13 +98,35 @@ export class ReconstructionDetector extends BaseDetector {
         `Cannot create ReconstructionDetector: "batchSize" must be a positive integer, got "${batchSize}"`,
       );
     }
+    if (
+      thresholdSample !== Infinity &&
+      !(Number.isInteger(thresholdSample) && thresholdSample >= 1)
+    ) {
+      throw new RangeError(
+        `Cannot create ReconstructionDetector: "thresholdSample" must be a positive integer or Infinity, got "${thresholdSample}"`,
+      );
+    }
     this.model = model;
     this.batchSize = batchSize;
+    this.thresholdSample = thresholdSample;
   }
 
-  /** Checks the matrix and returns the training images' errors. */
+  /**
+   * The training rows (ascending) whose errors are `trainingScores`: all
+   * rows when `N <= thresholdSample`, else a seeded sample.
+   * @throws {NotFittedError} Before `fit`.
+   */
+  get thresholdRows(): Int32Array {
+    if (!this.#thresholdRows) throw this.notFitted("read thresholdRows");
+    return this.#thresholdRows;
+  }
+
+  /** Checks the matrix and returns the sampled training images' errors. */
   protected async fitModel(x: FeatureMatrix): Promise<Float32Array> {
-    return await this.#mse(x, "fit");
+    const rows = sampleRows(x.rows, this.thresholdSample, this.seed);
+    const scores = await this.#mse(gatherRows(x, rows), "fit");
+    this.#thresholdRows = rows;
+    return scores;
   }
 
   /** Scores a matrix of flattened images (higher = more anomalous). */

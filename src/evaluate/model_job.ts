@@ -155,7 +155,13 @@ export async function runModelJob(
     }
     if (job.mse) {
       t = performance.now();
-      const det = await new ReconstructionDetector({ model }).fit(train);
+      // the metrics never use the threshold: reconstruct one training image
+      // for it, not the whole training set
+      const det = await new ReconstructionDetector({
+        model,
+        thresholdSample: 1,
+      })
+        .fit(train);
       const fitSeconds = seconds(t);
       t = performance.now();
       const scores = await det.score(test);

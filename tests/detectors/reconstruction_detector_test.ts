@@ -98,3 +98,39 @@ Deno.test("ReconstructionDetector rejects inputs that do not fit the model", asy
     TypeError,
   );
 });
+
+Deno.test("ReconstructionDetector thresholdSample scores a seeded subset of the training images", async () => {
+  using model = tinyModel();
+  const train = images(40, 3);
+  const full = await new ReconstructionDetector({ model }).fit(train);
+  equal(full.trainingScores.length, 40);
+  equal(full.thresholdRows.length, 40);
+  const a = await new ReconstructionDetector({
+    model,
+    thresholdSample: 7,
+    seed: 5,
+  }).fit(train);
+  const b = await new ReconstructionDetector({
+    model,
+    thresholdSample: 7,
+    seed: 5,
+  }).fit(train);
+  equal(a.trainingScores.length, 7);
+  assert.deepEqual(a.thresholdRows, b.thresholdRows); // seeded
+  for (let i = 0; i < 7; i++) {
+    const row = a.thresholdRows[i];
+    if (i > 0) assert.ok(row > a.thresholdRows[i - 1]); // ascending, distinct
+    assertClose(a.trainingScores[i], full.trainingScores[row], TOL);
+  }
+  // scores do not depend on the sample
+  const test = images(5, 4);
+  assert.deepEqual(await a.score(test), await full.score(test));
+  throws(
+    () => new ReconstructionDetector({ model, thresholdSample: 0 }),
+    /thresholdSample/,
+  );
+  throws(
+    () => new ReconstructionDetector({ model, thresholdSample: 2.5 }),
+    /thresholdSample/,
+  );
+});
