@@ -6,9 +6,10 @@
  * @module
  */
 import { tf } from "../_tf.ts";
-import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs";
 import { gatherRows, sampleRows } from "./_rows.ts";
 import { type HeapScan, heapScan } from "../kernels/wasm_scan.ts";
+import type { WasmHeapBackend } from "../kernels/_wasm_kernel.ts";
 import {
   BaseDetector,
   type DetectorOptions,
@@ -266,7 +267,7 @@ export class KnnDetector extends BaseDetector implements Disposable {
     const cand = new Float64Array(queryChunk * k);
     const candI = new Int32Array(queryChunk * k);
     const wasm = tf.getBackend() === "wasm"
-      ? tf.backend() as unknown as HeapBackend
+      ? tf.backend() as unknown as WasmHeapBackend
       : null;
     const scan = wasm ? heapScan() : null;
     for (let q0 = 0; q0 < q.rows; q0 += queryChunk) {
@@ -376,11 +377,6 @@ interface BankBlock {
   norms: Tensor1D;
 }
 
-/** The public `typedArrayFromHeap` of tfjs-backend-wasm's `BackendWasm`. */
-interface HeapBackend {
-  typedArrayFromHeap(t: Tensor): Float32Array;
-}
-
 /**
  * Merges one `n x m` block of ordering distances (row-major, bank columns
  * `b0 ..`) into the running k-smallest lists `cand`/`candI` (ascending,
@@ -402,24 +398,17 @@ function mergeBlock(
     const o = r * m;
     const c0 = r * k;
     let worst = cand[c0 + k - 1];
-    let j = 0;
-    for (; j < m8; j += 8) {
+    for (let j = 0; j < m8; j += 8) {
       const p = o + j;
       if (
         buf[p] < worst || buf[p + 1] < worst || buf[p + 2] < worst ||
         buf[p + 3] < worst || buf[p + 4] < worst || buf[p + 5] < worst ||
         buf[p + 6] < worst || buf[p + 7] < worst
       ) {
-        for (let t = j; t < j + 8; t++) {
-          const v = buf[o + t];
-          if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + t);
-        }
+        worst = sweep(buf, o, j, j + 8, worst, cand, candI, c0, k, b0);
       }
     }
-    for (; j < m; j++) {
-      const v = buf[o + j];
-      if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + j);
-    }
+    sweep(buf, o, m8, m, worst, cand, candI, c0, k, b0);
   }
 }
 
@@ -451,17 +440,34 @@ function mergeBlockSimd(
       p = scan(p, end, worst);
       if (p >= end) break;
       const j0 = (p - base) / 4 - o;
-      for (let t = j0; t < j0 + 16; t++) {
-        const v = buf[o + t];
-        if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + t);
-      }
+      worst = sweep(buf, o, j0, j0 + 16, worst, cand, candI, c0, k, b0);
       p += 64;
     }
-    for (let j = m16; j < m; j++) {
-      const v = buf[o + j];
-      if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + j);
-    }
+    sweep(buf, o, m16, m, worst, cand, candI, c0, k, b0);
   }
+}
+
+/**
+ * Inserts every value of row columns `[from, to)` (row offset `o`) below the
+ * current k-th best `worst` into that row's k-list; returns the new k-th.
+ */
+function sweep(
+  buf: Float32Array,
+  o: number,
+  from: number,
+  to: number,
+  worst: number,
+  cand: Float64Array,
+  candI: Int32Array,
+  c0: number,
+  k: number,
+  b0: number,
+): number {
+  for (let t = from; t < to; t++) {
+    const v = buf[o + t];
+    if (v < worst) worst = insert(cand, candI, c0, k, v, b0 + t);
+  }
+  return worst;
 }
 
 /** Inserts `(v, idx)` into one ascending k-list; returns its new k-th value. */

@@ -36,38 +36,15 @@ import type {
   KernelConfig,
   KernelFunc,
   NamedAttrMap,
-  NamedTensorInfoMap,
   TensorInfo,
 } from "@tensorflow/tfjs";
-
-type Backend = Parameters<KernelFunc>[0]["backend"];
-
-interface Disposer {
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-/** Runs another registered wasm kernel directly (no engine, no tape). */
-function call(
-  name: string,
-  backend: Backend,
-  inputs: NamedTensorInfoMap,
-  attrs: NamedAttrMap,
-): TensorInfo {
-  const kernel = tf.getKernel(name, "wasm");
-  if (kernel === undefined) {
-    throw new Error(
-      `Cannot run kernel "${name}" on "wasm": it is not registered; import "@tensorflow/tfjs-backend-wasm" first`,
-    );
-  }
-  const out = kernel.kernelFunc({ inputs, backend, attrs });
-  return Array.isArray(out) ? out[0] : out;
-}
-
-function free(backend: Backend, ...infos: TensorInfo[]): void {
-  for (const info of infos) {
-    (backend as unknown as Disposer).disposeData(info.dataId);
-  }
-}
+import {
+  type Backend,
+  call,
+  free,
+  replaceKernels,
+  type WasmHeapBackend,
+} from "./_wasm_kernel.ts";
 
 function convInfoOf(
   xShape: number[],
@@ -162,12 +139,6 @@ function convExplicit(
   return out;
 }
 
-/** The public heap methods of tfjs-backend-wasm's `BackendWasm`. */
-interface Heap {
-  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
-
 /**
  * The tap offsets `d` with `0 <= s d + a + pad < k` for some phase
  * `a in [0, s)`: the span `[dMin, dMax]` of `dy` rows (or columns) one
@@ -203,7 +174,7 @@ function backpropInputPhases(
   inputShape: number[],
   info: ReturnType<typeof tf.backend_util.computeConv2DInfo>,
 ): TensorInfo {
-  const heap = backend as unknown as Heap;
+  const heap = backend as unknown as WasmHeapBackend;
   const [fh, fw, c, o] = filter.shape;
   const s = info.strideHeight;
   const [, h, w] = inputShape;
@@ -444,14 +415,7 @@ const CONFIGS: readonly KernelConfig[] = [
  * ```
  */
 export function registerWasmConvKernels(): void {
-  for (const config of CONFIGS) {
-    const current = tf.getKernel(config.kernelName, "wasm");
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current !== undefined) {
-      tf.unregisterKernel(config.kernelName, "wasm");
-    }
-    tf.registerKernel(config);
-  }
+  replaceKernels(CONFIGS);
 }
 
 /**

@@ -31,16 +31,13 @@ import type {
   NamedAttrMap,
   TensorInfo,
 } from "@tensorflow/tfjs";
-
-/** The public buffer methods of tfjs-backend-wasm's `BackendWasm`. */
-interface WasmBackend {
-  incRef(dataId: object): void;
-  disposeData(dataId: object, force?: boolean): boolean;
-  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
-
-type Backend = Parameters<KernelFunc>[0]["backend"];
+import {
+  call,
+  free,
+  replaceKernels,
+  scaled,
+  type WasmHeapBackend,
+} from "./_wasm_kernel.ts";
 
 /** The kernels registered before this module replaced them. */
 const native = {
@@ -65,7 +62,7 @@ function runNative(
 const identity: KernelFunc = (args) => {
   const x = (args.inputs as { x: TensorInfo }).x;
   if (x.dtype === "string") return runNative(native.identity, args);
-  (args.backend as unknown as WasmBackend).incRef(x.dataId);
+  (args.backend as unknown as WasmHeapBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
@@ -88,26 +85,13 @@ const resizeNearestGrad: KernelFunc = (args) => {
   ) {
     return runNative(native.resizeGrad, args);
   }
-  const backend = args.backend as unknown as WasmBackend;
-  const pool = tf.getKernel("AvgPool", "wasm");
-  const mul = tf.getKernel("Multiply", "wasm");
-  if (pool === undefined || mul === undefined) {
-    return runNative(native.resizeGrad, args);
-  }
-  const mean = pool.kernelFunc({
-    inputs: { x: dy },
-    backend: args.backend as Backend,
-    attrs: { filterSize: [kh, kw], strides: [kh, kw], pad: "valid" },
-  }) as TensorInfo;
-  const scale = backend.makeOutput([], "float32");
-  backend.typedArrayFromHeap(scale)[0] = kh * kw;
-  const sum = mul.kernelFunc({
-    inputs: { a: mean, b: scale },
-    backend: args.backend as Backend,
-    attrs: {},
-  }) as TensorInfo;
-  backend.disposeData(mean.dataId);
-  backend.disposeData(scale.dataId);
+  const mean = call("AvgPool", args.backend, { x: dy }, {
+    filterSize: [kh, kw],
+    strides: [kh, kw],
+    pad: "valid",
+  });
+  const sum = scaled(args.backend, mean, kh * kw);
+  free(args.backend, mean);
   return sum;
 };
 
@@ -123,38 +107,27 @@ const sum: KernelFunc = (args) => {
   const raw = attrs.axis as number | number[] | undefined;
   const axes = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
     .map((a) => (a < 0 ? a + x.shape.length : a)).sort();
-  const pool = tf.getKernel("AvgPool", "wasm");
-  const mul = tf.getKernel("Multiply", "wasm");
   if (
     x.dtype !== "float32" || x.shape.length !== 4 || axes.join() !== "0,1,2" ||
-    x.shape[1] * x.shape[2] < 16 || pool === undefined || mul === undefined
+    x.shape[1] * x.shape[2] < 16
   ) {
     return runNative(native.sum, args);
   }
-  const backend = args.backend as unknown as WasmBackend;
-  const be = args.backend as Backend;
+  const be = args.backend;
   const [b, h, w, c] = x.shape;
-  const mean = pool.kernelFunc({
-    inputs: { x },
-    backend: be,
-    attrs: { filterSize: [h, w], strides: [h, w], pad: "valid" },
-  }) as TensorInfo;
+  const mean = call("AvgPool", be, { x }, {
+    filterSize: [h, w],
+    strides: [h, w],
+    pad: "valid",
+  });
   const flat = { ...mean, shape: [b, c] };
   const partial = runNative(native.sum, {
     inputs: { x: flat },
     backend: be,
     attrs: { axis: [0], keepDims: false },
   }) as TensorInfo;
-  backend.disposeData(mean.dataId);
-  const scale = backend.makeOutput([], "float32");
-  backend.typedArrayFromHeap(scale)[0] = h * w;
-  const out = mul.kernelFunc({
-    inputs: { a: partial, b: scale },
-    backend: be,
-    attrs: {},
-  }) as TensorInfo;
-  backend.disposeData(partial.dataId);
-  backend.disposeData(scale.dataId);
+  const out = scaled(be, partial, h * w);
+  free(be, mean, partial);
   if (attrs.keepDims) out.shape = [1, 1, 1, c];
   return out;
 };
@@ -206,14 +179,7 @@ const CONFIGS: readonly KernelConfig[] = [
  * ```
  */
 export function registerWasmTrainingKernels(): void {
-  for (const config of CONFIGS) {
-    const current = tf.getKernel(config.kernelName, "wasm");
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current !== undefined) {
-      tf.unregisterKernel(config.kernelName, "wasm");
-    }
-    tf.registerKernel(config);
-  }
+  replaceKernels(CONFIGS);
 }
 
 registerWasmTrainingKernels();
