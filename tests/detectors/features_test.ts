@@ -4,19 +4,9 @@ import { LatentFeatures, pixelFeatures } from "../../src/detectors/features.ts";
 import { isDataset, toFeatureMatrix } from "../../src/detectors/detector.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import { IsolationForest } from "../../src/detectors/isolation_forest.ts";
-import type { Dataset } from "../../src/data/dataset.ts";
+import { images } from "./_images.ts";
 import { VaeModel } from "../../src/model/vae_model.ts";
 import { ShapeError } from "../../src/errors.ts";
-
-function images(n: number, seed: number): Dataset {
-  let a = seed >>> 0;
-  const data = new Float32Array(n * 64);
-  for (let i = 0; i < data.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
-    data[i] = a / 2 ** 32;
-  }
-  return { images: data, shape: [n, 8, 8, 1] };
-}
 
 Deno.test("pixelFeatures() flattens a dataset without copying", async () => {
   const ds = images(5, 1);

@@ -1,20 +1,9 @@
 import { assert, assertClose, equal, rejects, throws } from "../_assert.ts";
 import { tf } from "../../src/_tf.ts";
 import { ReconstructionDetector } from "../../src/detectors/reconstruction_detector.ts";
-import type { Dataset } from "../../src/data/dataset.ts";
+import { images } from "./_images.ts";
 import { VaeModel } from "../../src/model/vae_model.ts";
 import { ShapeError } from "../../src/errors.ts";
-
-/** Seeded pixels in [0, 1) as an 8x8x1 dataset. */
-function images(n: number, seed: number): Dataset {
-  let a = seed >>> 0;
-  const data = new Float32Array(n * 64);
-  for (let i = 0; i < data.length; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
-    data[i] = a / 2 ** 32;
-  }
-  return { images: data, shape: [n, 8, 8, 1] };
-}
 
 function tinyModel(seed = 1): VaeModel {
   return VaeModel.create({

@@ -11,6 +11,18 @@ import { buildFigures, thinRoc } from "../../src/report/_figures.ts";
 import { scriptJson } from "../../src/report/_html.ts";
 import { assertClose, deepEqual, equal, ok, rejects } from "../_assert.ts";
 
+/** The interactive figures of the synthetic run, in page order. */
+const FIGURE_IDS = [
+  "fig-roc",
+  "fig-hist-0",
+  "fig-hist-1",
+  "fig-train-loss",
+  "fig-train-rec",
+  "fig-train-kl",
+  "fig-sphere-0",
+  "fig-sphere-1",
+];
+
 const CHROMIUM = "/usr/bin/chromium";
 
 function lcg(seed: number): () => number {
@@ -94,16 +106,7 @@ Deno.test("thinRoc() keeps the curve within its step of the full ROC", () => {
 Deno.test("buildFigures() draws rocCurve's points and normalised histograms", () => {
   const run = syntheticRun();
   const { plotly, svg } = buildFigures(run, 20);
-  deepEqual(plotly.map((f) => f.id), [
-    "fig-roc",
-    "fig-hist-0",
-    "fig-hist-1",
-    "fig-train-loss",
-    "fig-train-rec",
-    "fig-train-kl",
-    "fig-sphere-0",
-    "fig-sphere-1",
-  ]);
+  deepEqual(plotly.map((f) => f.id), FIGURE_IDS);
   deepEqual(svg.map((f) => f.file), [
     "roc",
     "histograms",
@@ -262,16 +265,7 @@ Deno.test({
       );
       const page = dom.replace(/<script\b[\s\S]*?<\/script>/g, "");
       for (
-        const id of [
-          "fig-roc",
-          "fig-hist-0",
-          "fig-hist-1",
-          "fig-train-loss",
-          "fig-train-rec",
-          "fig-train-kl",
-          "fig-sphere-0",
-          "fig-sphere-1",
-        ]
+        const id of FIGURE_IDS
       ) {
         const tag = page.match(new RegExp(`<div[^>]*id="${id}"[^>]*>`))?.[0] ??
           "";
