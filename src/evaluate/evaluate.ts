@@ -30,9 +30,11 @@ import {
 } from "./methods.ts";
 import { tf } from "../_tf.ts";
 import {
+  type JobScores,
   type ModelJob,
   type ModelJobResult,
   runModelJob,
+  seconds,
 } from "./model_job.ts";
 import { ModelJobPool } from "./model_job_pool.ts";
 import { sphereView } from "../report/sphere_view.ts";
@@ -469,23 +471,13 @@ function features(ds: Dataset): FeatureMatrix {
   return { data: ds.images, rows: n, cols: h * w * c };
 }
 
-function seconds(t0: number): number {
-  return (performance.now() - t0) / 1000;
-}
-
-interface Scored {
-  scores: Float32Array;
-  fitSeconds: number;
-  scoreSeconds: number;
-}
-
 async function runDetector(
   kind: Exclude<DetectorKind, "mse">,
   train: FeatureMatrix,
   test: FeatureMatrix,
   r: Resolved,
   seed: number,
-): Promise<Scored> {
+): Promise<JobScores> {
   let t = performance.now();
   if (kind === "knn") {
     // the metrics rank test scores and never use the threshold, so fit
@@ -663,7 +655,7 @@ export async function evaluate(
   const record = (
     spec: MethodSpec,
     seed: number,
-    s: Scored,
+    s: JobScores,
     trainSeconds: number,
   ) => {
     let m: Omit<MethodMetrics, "trainSeconds" | "fitSeconds" | "scoreSeconds">;
@@ -777,7 +769,7 @@ export async function evaluate(
       }
     }
   }
-  let pixelKnn: Scored | undefined;
+  let pixelKnn: JobScores | undefined;
   try {
     for (const [seedIndex, seed] of r.seeds.entries()) {
       for (const spec of r.specs.filter((s) => s.model === null)) {

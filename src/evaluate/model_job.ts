@@ -70,7 +70,8 @@ export interface ModelJobHooks {
   onStep?: (epoch: number, step: number) => void;
 }
 
-function seconds(t0: number): number {
+/** Seconds since `t0` (a `performance.now()` reading). */
+export function seconds(t0: number): number {
   return (performance.now() - t0) / 1000;
 }
 
