@@ -126,6 +126,21 @@ function forwardFlops(model: LayersModel): number {
   return total;
 }
 
+/** One quiet epoch of the reference model at batch 128, n = 128, `paper`. */
+function benchTraining(variant: "vae" | "compressed", seed: number) {
+  return {
+    preset: "paper",
+    variant,
+    epochs: 1,
+    batchSize: 128,
+    latentDim: 128,
+    seed,
+    progress: "none",
+    fitBank: false,
+    handleSigint: false,
+  } as const;
+}
+
 async function timeTraining(
   variant: "vae" | "compressed",
   a: OursArgs,
@@ -138,15 +153,7 @@ async function timeTraining(
   const { model, history } = await trainVAE(
     { images, shape: [count, 28, 28, 1] },
     {
-      preset: "paper",
-      variant,
-      epochs: 1,
-      batchSize: batch,
-      latentDim: 128,
-      seed: 0,
-      progress: "none",
-      fitBank: false,
-      handleSigint: false,
+      ...benchTraining(variant, 0),
       onStep: () => stamps.push(performance.now()),
     },
   );
@@ -192,17 +199,7 @@ async function timeJobs(a: OursArgs): Promise<Record<string, number>> {
     await pool.run({
       model: "compvae",
       seed,
-      trainOptions: {
-        preset: "paper",
-        variant: "compressed",
-        epochs: 1,
-        batchSize: batch,
-        latentDim: 128,
-        seed,
-        progress: "none",
-        fitBank: false,
-        handleSigint: false,
-      },
+      trainOptions: benchTraining("compressed", seed),
       inputShape: [28, 28, 1],
       latentDim: 128,
       latent: false,
