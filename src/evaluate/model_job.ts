@@ -70,7 +70,22 @@ export interface ModelJobHooks {
   onStep?: (epoch: number, step: number) => void;
 }
 
-/** Seconds since `t0` (a `performance.now()` reading). */
+/**
+ * Seconds since `t0`.
+ *
+ * @param t0 A `performance.now()` reading.
+ * @returns The elapsed wall time in seconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seconds } from "./model_job.ts";
+ *
+ * const t0 = performance.now();
+ * assert.ok(seconds(t0) >= 0);
+ * assert.ok(Math.abs(seconds(t0 - 1500) - 1.5) < 0.5);
+ * ```
+ */
 export function seconds(t0: number): number {
   return (performance.now() - t0) / 1000;
 }
