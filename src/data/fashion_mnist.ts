@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Dataset } from "./dataset.ts";
-import { loadIdx } from "./idx.ts";
+import { parseIdxDataset } from "./idx.ts";
 import { checkLimit } from "./_bytes.ts";
 
 /** The ten Fashion-MNIST class names, index = label. */
@@ -24,15 +24,45 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
   "Ankle boot",
 ];
 
-/** The bundled subset's folder (`<repo>/data/fashion-mnist-subset/`). */
-export const BUNDLED_DIR: string = fileURLToPath(
-  new URL("../../data/fashion-mnist-subset/", import.meta.url),
-);
+/**
+ * Where the bundled subset lives: `<package>/data/fashion-mnist-subset/` as a
+ * URL relative to this module, so it is a `file:` URL in a checkout and an
+ * `https:` URL in a JSR import (JSR serves every published file). Computed
+ * on call; no file-system path is derived at import time.
+ *
+ * @returns The folder's URL (with a trailing slash).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bundledDataUrl } from "./fashion_mnist.ts";
+ *
+ * assert.ok(bundledDataUrl().href.endsWith("/data/fashion-mnist-subset/"));
+ * ```
+ */
+export function bundledDataUrl(): URL {
+  return new URL("../../data/fashion-mnist-subset/", import.meta.url);
+}
 
-/** The full set's folder (`<repo>/../shared/data/fashion-mnist/`). */
-export const FULL_DIR: string = fileURLToPath(
-  new URL("../../../shared/data/fashion-mnist/", import.meta.url),
-);
+/**
+ * The full set's default folder, `<repo>/../shared/data/fashion-mnist/`,
+ * when this module runs from a file (a checkout); `undefined` when it was
+ * imported by URL, where there is no such folder.
+ *
+ * @returns An absolute path with a trailing slash, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fullDataDir } from "./fashion_mnist.ts";
+ *
+ * assert.ok(fullDataDir()?.endsWith("/shared/data/fashion-mnist/"));
+ * ```
+ */
+export function fullDataDir(): string | undefined {
+  const url = new URL("../../../shared/data/fashion-mnist/", import.meta.url);
+  return url.protocol === "file:" ? fileURLToPath(url) : undefined;
+}
 
 /** Options of {@linkcode loadBundled} and {@linkcode loadFashionMnist}. */
 export interface FashionMnistOptions {
@@ -53,7 +83,7 @@ export interface LoadFashionMnistOptions extends FashionMnistOptions {
   source?: "auto" | "full" | "bundled";
   /**
    * The folder of the full set's four `.gz` files.
-   * @default {FULL_DIR}
+   * @default {fullDataDir()}
    */
   dir?: string;
 }
@@ -66,22 +96,45 @@ export interface FashionMnistSplits {
   test: Dataset;
 }
 
+/**
+ * Reads one file of a data folder given as a URL: from disk for `file:`,
+ * with `fetch` otherwise (a JSR or other https import).
+ */
+async function readUrl(url: URL): Promise<Uint8Array> {
+  if (url.protocol === "file:") return await Deno.readFile(url);
+  const res = await fetch(url);
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Deno.errors.NotFound(
+      `Cannot read "${url.href}": the server answered ${res.status} ${res.statusText}`,
+    );
+  }
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 async function loadDir(
-  dir: string,
+  dir: URL,
   options: FashionMnistOptions,
 ): Promise<FashionMnistSplits> {
   checkLimit(options.limit, "load Fashion-MNIST");
   const names = FASHION_MNIST_CLASSES.slice();
-  const opts = { limit: options.limit, names };
-  const train = await loadIdx(
-    `${dir}train-images-idx3-ubyte.gz`,
-    `${dir}train-labels-idx1-ubyte.gz`,
-    opts,
+  const split = async (images: string, labels: string) => {
+    const i = new URL(images, dir);
+    const l = new URL(labels, dir);
+    return parseIdxDataset(await readUrl(i), await readUrl(l), {
+      limit: options.limit,
+      names,
+      imagesFile: i.protocol === "file:" ? fileURLToPath(i) : i.href,
+      labelsFile: l.protocol === "file:" ? fileURLToPath(l) : l.href,
+    });
+  };
+  const train = await split(
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
   );
-  const test = await loadIdx(
-    `${dir}t10k-images-idx3-ubyte.gz`,
-    `${dir}t10k-labels-idx1-ubyte.gz`,
-    opts,
+  const test = await split(
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
   );
   return { train, test };
 }
@@ -110,9 +163,10 @@ async function loadDir(
 export async function loadBundled(
   options: FashionMnistOptions = {},
 ): Promise<FashionMnistSplits> {
-  const splits = await loadDir(BUNDLED_DIR, options);
+  const dir = bundledDataUrl();
+  const splits = await loadDir(dir, options);
   const ids = JSON.parse(
-    await Deno.readTextFile(`${BUNDLED_DIR}indices.json`),
+    new TextDecoder().decode(await readUrl(new URL("indices.json", dir))),
   ) as {
     train: number[];
     test: number[];
@@ -165,10 +219,18 @@ export async function loadFashionMnist(
       `Cannot load Fashion-MNIST: "source" must be "auto", "full" or "bundled", found "${source}"`,
     );
   }
-  let dir = options.dir ?? FULL_DIR;
-  if (!dir.endsWith("/")) dir += "/";
-  if (source === "full" || (source === "auto" && await isDir(dir))) {
-    return { ...await loadDir(dir, options), source: "full" };
+  let dir = options.dir ?? fullDataDir();
+  if (dir !== undefined && !dir.endsWith("/")) dir += "/";
+  if (source === "full" && dir === undefined) {
+    throw new Deno.errors.NotFound(
+      'Cannot load the full Fashion-MNIST: imported by URL there is no default folder; pass "dir"',
+    );
+  }
+  if (
+    dir !== undefined &&
+    (source === "full" || (source === "auto" && await isDir(dir)))
+  ) {
+    return { ...await loadDir(pathToFileURL(dir), options), source: "full" };
   }
   return { ...await loadBundled(options), source: "bundled" };
 }

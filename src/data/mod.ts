@@ -53,9 +53,9 @@ export type {
   LoadFashionMnistOptions,
 } from "./fashion_mnist.ts";
 export {
-  BUNDLED_DIR,
+  bundledDataUrl,
   FASHION_MNIST_CLASSES,
-  FULL_DIR,
+  fullDataDir,
   loadBundled,
   loadFashionMnist,
 } from "./fashion_mnist.ts";

@@ -1,6 +1,6 @@
 import { assert, deepEqual, equal, rejects } from "../_assert.ts";
 import {
-  FULL_DIR,
+  fullDataDir,
   loadBundled,
   loadFashionMnist,
 } from "../../src/data/fashion_mnist.ts";
@@ -8,7 +8,7 @@ import { datasetInfo } from "../../src/data/dataset.ts";
 
 async function hasFull(): Promise<boolean> {
   try {
-    return (await Deno.stat(FULL_DIR)).isDirectory;
+    return (await Deno.stat(fullDataDir()!)).isDirectory;
   } catch {
     return false;
   }
@@ -44,7 +44,9 @@ Deno.test("loadBundled() returns the stratified 10,000 + 2,000 subset", async ()
 
 Deno.test("loadFashionMnist() reads the full set: counts, label histogram and first-image checksum", async () => {
   if (!await hasFull()) {
-    console.log(`skipped: the full Fashion-MNIST is absent at ${FULL_DIR}`);
+    console.log(
+      `skipped: the full Fashion-MNIST is absent at ${fullDataDir()!}`,
+    );
     return;
   }
   const fm = await loadFashionMnist();
@@ -64,7 +66,9 @@ Deno.test("loadFashionMnist() reads the full set: counts, label histogram and fi
 
 Deno.test("loadBundled() images equal the full set's images at the recorded indices", async () => {
   if (!await hasFull()) {
-    console.log(`skipped: the full Fashion-MNIST is absent at ${FULL_DIR}`);
+    console.log(
+      `skipped: the full Fashion-MNIST is absent at ${fullDataDir()!}`,
+    );
     return;
   }
   const full = await loadFashionMnist({ source: "full" });
