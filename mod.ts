@@ -34,17 +34,12 @@ export type {
   Tensor2D,
   Tensor3D,
   Tensor4D,
-} from "@tensorflow/tfjs";
+} from "./src/tf.ts";
 export * from "./src/errors.ts";
 export * from "./src/backend.ts";
 export * from "./src/hyperspherical.ts";
 export * from "./src/data/mod.ts";
 export * from "./src/loss.ts";
-export {
-  registerWasmConvKernels,
-  wasmConvKernelsRegistered,
-} from "./src/kernels/wasm_conv.ts";
-export { registerWasmTrainingKernels } from "./src/kernels/wasm_training_kernels.ts";
 export * from "./src/model/resnet.ts";
 export * from "./src/model/io.ts";
 export * from "./src/model/vae_model.ts";
@@ -59,4 +54,3 @@ export * from "./src/report/mod.ts";
 export { encodeNpy, saveNpy } from "./src/data/npy_write.ts";
 export * from "./src/detectors/features.ts";
 export * from "./src/detectors/reconstruction_detector.ts";
-export * from "./src/kernels/wasm_threads.ts";

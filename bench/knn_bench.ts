@@ -9,7 +9,7 @@
  * really measured. Queries per second = Q / (time per iteration). The whole
  * bench takes about a minute on 2 cores, most of it in the baseline.
  */
-import { tf } from "../src/_tf.ts";
+import { tf } from "../src/tf.ts";
 import { KnnDetector } from "../src/detectors/knn_detector.ts";
 import type { FeatureMatrix } from "../src/detectors/detector.ts";
 import { mulberry32 } from "../src/data/_random.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { tf } from "../src/_tf.ts";
+import { tf } from "../src/tf.ts";
 import { wasmConvKernelsRegistered } from "../src/kernels/wasm_conv.ts";
 import {
   disableWasmThreads,
@@ -26,7 +26,7 @@ import type {
   Tensor,
   Tensor2D,
   Tensor4D,
-} from "@tensorflow/tfjs";
+} from "../src/tf.ts";
 
 const BATCH = 128;
 const N = 128;

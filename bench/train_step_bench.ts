@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { tf } from "../src/_tf.ts";
+import { tf } from "../src/tf.ts";
 import { wasmConvKernelsRegistered } from "../src/kernels/wasm_conv.ts";
 import { buildDecoder, buildEncoder } from "../src/model/resnet.ts";
-import type { Scalar, Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import type { Scalar, Tensor, Tensor2D, Tensor4D } from "../src/tf.ts";
 
 const BATCH = 128;
 const N = 128;

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { tf } from "./_tf.ts";
-import type { LayersModel, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
+import type { LayersModel, Tensor2D, Tensor4D } from "./tf.ts";
 import {
   compressedLoss,
   type CompressedLossOptions,

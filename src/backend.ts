@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { tf } from "./_tf.ts";
+import { tf } from "./tf.ts";
 import { BackendError } from "./errors.ts";
 import {
   enableWasmThreads,
   wasmThreadsStatus,
 } from "./kernels/wasm_threads.ts";
+import { registerWasmKernels } from "./kernels/wasm_kernels.ts";
 
 /** A backend the toolkit can run on. */
 export type BackendName = "webgpu" | "wasm" | "cpu";
@@ -143,31 +144,6 @@ function readEnv(name: string): string | undefined {
   }
 }
 
-/** Hooks run after a backend is initialised (e.g. our WASM conv kernels). */
-const initHooks: Array<(backend: BackendName) => void> = [];
-
-/**
- * Registers a function to run each time {@linkcode selectBackend} activates a
- * backend, e.g. to register extra kernels. Used internally by the WASM
- * kernels module; exported for extensions.
- *
- * @param hook Called with the backend's name after it is active.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { onBackendSelected, selectBackend } from "./backend.ts";
- *
- * let seen = "";
- * onBackendSelected((b) => (seen = b));
- * await selectBackend("cpu");
- * assert.equal(seen, "cpu");
- * ```
- */
-export function onBackendSelected(hook: (backend: BackendName) => void): void {
-  initHooks.push(hook);
-}
-
 async function activate(
   name: BackendName,
   wasmThreads: number,
@@ -177,10 +153,11 @@ async function activate(
   try {
     if (
       name === "wasm" && wasmThreads !== wasmThreadsStatus().threads &&
-      tf.memory().numTensors === 0
+      tf.engine().state.numTensors === 0
     ) {
       await enableWasmThreads({ threads: wasmThreads });
     }
+    if (name === "webgpu") await loadWebGpuBackend();
     ok = await tf.setBackend(name);
     await tf.ready();
   } catch (e) {
@@ -194,7 +171,17 @@ async function activate(
       name,
     );
   }
-  for (const hook of initHooks) hook(name);
+  if (name === "wasm") registerWasmKernels();
+}
+
+/**
+ * Registers tfjs-backend-webgpu (imported on first use, so that tfjs never
+ * picks WebGPU by its own priority and a machine without a GPU never loads it).
+ */
+async function loadWebGpuBackend(): Promise<void> {
+  if (tf.findBackendFactory("webgpu") === null) {
+    await import("@tensorflow/tfjs-backend-webgpu");
+  }
 }
 
 async function wasmInfo(backend: BackendName): Promise<WasmInfo> {
@@ -310,7 +297,7 @@ export async function selectBackend(
       reason = `${why}; WASM failed to start (${(e as Error).message}); cpu`;
     }
   }
-  return {
+  const report: BackendReport = {
     backend,
     requested,
     source,
@@ -318,4 +305,43 @@ export async function selectBackend(
     webgpu,
     wasm: await wasmInfo(backend),
   };
+  selected = Promise.resolve(report);
+  return report;
+}
+
+/** The report of the last {@linkcode selectBackend} (or the default's start). */
+let selected: Promise<BackendReport> | null = null;
+
+/**
+ * The toolkit's one lazily-initialised default: returns the report of the
+ * last {@linkcode selectBackend} call, or, when nothing was selected yet,
+ * runs `selectBackend()` once (the `HSVAE_BACKEND` variable, else `"auto"`)
+ * and returns its report. Every async toolkit entry point (training,
+ * encoding, detectors, evaluation) awaits it, so a script that never selects
+ * a backend still gets the documented default, and one that did keeps its
+ * choice. Concurrent first calls share one initialisation.
+ *
+ * @returns The active backend's {@linkcode BackendReport}.
+ * @throws {RangeError} When `HSVAE_BACKEND` is not a backend name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureBackend, selectBackend } from "./backend.ts";
+ *
+ * await selectBackend("cpu");
+ * assert.equal((await ensureBackend()).backend, "cpu"); // keeps the choice
+ * await selectBackend("wasm");
+ * assert.equal((await ensureBackend()).backend, "wasm");
+ * ```
+ */
+export function ensureBackend(): Promise<BackendReport> {
+  if (selected === null) {
+    const starting = selectBackend();
+    selected = starting;
+    starting.catch(() => {
+      if (selected === starting) selected = null; // let a later call retry
+    });
+  }
+  return selected;
 }

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { tf } from "./_tf.ts";
-import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
+import type { Tensor1D, Tensor2D } from "./tf.ts";
 import { ShapeError } from "./errors.ts";
 
 /** Default epsilon added inside the square root of the tail norm. */
@@ -161,8 +161,10 @@ function tailSquares(x: Tensor2D): Tensor2D {
  *
  * @example The isotropic vector: cos(phi_k) = 1/sqrt(n-k+1)
  * ```ts
+ * import { selectBackend } from "./backend.ts";
  * import assert from "node:assert/strict";
  * import { angleCosines } from "./hyperspherical.ts";
+ * await selectBackend("wasm");
  *
  * const { radius, cosines } = angleCosines([[1, 1, 1, 1]]);
  * assert.ok(Math.abs((await radius.data())[0] - 2) < 1e-6);
@@ -236,8 +238,10 @@ export function angleCosines(
  *
  * @example A 2-D point
  * ```ts
+ * import { selectBackend } from "./backend.ts";
  * import assert from "node:assert/strict";
  * import { toHyperspherical } from "./hyperspherical.ts";
+ * await selectBackend("wasm");
  *
  * const { radius, angles } = toHyperspherical([[0, -2]]);
  * assert.ok(Math.abs((await radius.data())[0] - 2) < 1e-6);
@@ -314,9 +318,11 @@ function cumprod(x: Tensor2D): Tensor2D {
  *
  * @example A round trip
  * ```ts
+ * import { selectBackend } from "./backend.ts";
  * import assert from "node:assert/strict";
  * import { fromHyperspherical } from "./hyperspherical.ts";
  * import { tf } from "./tf.ts";
+ * await selectBackend("wasm");
  *
  * const x = fromHyperspherical(tf.tensor1d([2]), tf.tensor2d([[Math.PI / 2, Math.PI]]));
  * const v = await x.data(); // [0, -2, 0] up to rounding
@@ -395,8 +401,10 @@ export interface LogVolumeElementOptions {
  *
  * @example On the unit 3-sphere equator the element is 1
  * ```ts
+ * import { selectBackend } from "./backend.ts";
  * import assert from "node:assert/strict";
  * import { logVolumeElement } from "./hyperspherical.ts";
+ * await selectBackend("wasm");
  *
  * const v = await logVolumeElement([1], [[Math.PI / 2, 0]]).data();
  * assert.ok(Math.abs(v[0]) < 1e-6);

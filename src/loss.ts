@@ -6,9 +6,11 @@
  *
  * @example The authors' preset on a tiny batch
  * ```ts
+ * import { selectBackend } from "./backend.ts";
  * import assert from "node:assert/strict";
  * import { compressedKl } from "./loss.ts";
- * import { tf } from "./_tf.ts";
+ * import { tf } from "./tf.ts";
+ * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[3, 0.1, 0.2], [2.8, -0.1, 0.1], [3.1, 0, -0.2]]);
  * const sigma = tf.fill([3, 3], 0.01) as tf.Tensor2D;

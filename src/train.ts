@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ensureBackend } from "./backend.ts";
 import {
   lossOptions,
   type Net,
@@ -12,8 +13,8 @@ import {
   splitHead,
   trainStep,
 } from "./_train_step.ts";
-import { tf } from "./_tf.ts";
-import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
+import type { Tensor2D, Tensor4D } from "./tf.ts";
 import type { Dataset } from "./data/dataset.ts";
 import { assertDataset, subset } from "./data/dataset.ts";
 import { mulberry32, shuffleInPlace } from "./data/_random.ts";
@@ -653,6 +654,7 @@ export async function trainVAE(
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   assertDataset(dataset, "dataset");
+  await ensureBackend();
   const opts = resolveTrainOptions(options);
   const [count, h, w, c] = dataset.shape;
   if (count < 2) {

@@ -8,6 +8,9 @@ import {
 } from "../mod.ts";
 import { tf } from "../src/tf.ts";
 import { mulberry32 } from "../src/data/_random.ts";
+import { selectBackend } from "../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 // ---- an independent float64 reference, written from METHOD.md §1 with the
 // naive O(n^2) formulas (explicit tail sums and explicit sine products).

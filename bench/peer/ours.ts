@@ -31,8 +31,8 @@
  *
  * @module
  */
-import { tf } from "../../src/_tf.ts";
-import type { LayersModel } from "@tensorflow/tfjs";
+import { tf } from "../../src/tf.ts";
+import type { LayersModel } from "../../src/tf.ts";
 import { type BackendChoice, selectBackend } from "../../src/backend.ts";
 import { trainVAE } from "../../src/train.ts";
 import { compressedKl, normaliseToSphere } from "../../src/loss.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 import { selectBackend } from "../backend.ts";
 import { loadNpy } from "../data/npy.ts";
 import { saveNpy } from "../data/npy_write.ts";

@@ -13,8 +13,9 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Tensor2D } from "@tensorflow/tfjs";
+import { ensureBackend } from "../backend.ts";
+import { tf } from "../tf.ts";
+import type { Tensor2D } from "../tf.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { NotFittedError, ShapeError } from "../errors.ts";
 import { type FeatureExtractor, pixelFeatures } from "./features.ts";
@@ -370,6 +371,7 @@ export abstract class BaseDetector implements Detector {
    * @throws {ShapeError} When `x` is not a valid `[N, D]` input.
    */
   async fit(x: DetectorInput): Promise<this> {
+    await ensureBackend();
     const m = await this.toFeatures(x, `fit ${this.constructor.name}`);
     const scores = await this.fitModel(m);
     this.#nFeatures = m.cols;
@@ -388,6 +390,7 @@ export abstract class BaseDetector implements Detector {
    * @throws {ShapeError} When `x` is invalid or has the wrong `D`.
    */
   async score(x: DetectorInput): Promise<Float32Array> {
+    await ensureBackend();
     const d = this.nFeatures;
     const m = await this.toFeatures(
       x,

@@ -65,10 +65,12 @@ export interface LatentFeaturesOptions {
  *
  * @example k-NN on the latent means of a (here untrained) model
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { VaeModel } from "../model/vae_model.ts";
  * import { KnnDetector } from "./knn_detector.ts";
  * import { LatentFeatures } from "./features.ts";
+ * await selectBackend("wasm");
  *
  * using model = VaeModel.create({ inputShape: [8, 8, 1], latentDim: 4, widths: [4, 8], seed: 1 });
  * const images = Float32Array.from({ length: 6 * 64 }, (_, i) => (i % 7) / 7);

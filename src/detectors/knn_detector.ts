@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import type { Tensor1D, Tensor2D } from "../tf.ts";
 import { gatherRows, sampleRows } from "./_rows.ts";
 import { type HeapScan, heapScan } from "../kernels/wasm_scan.ts";
 import type { WasmHeapBackend } from "../kernels/_wasm_kernel.ts";
@@ -345,9 +345,11 @@ export class KnnDetector extends BaseDetector implements Disposable {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
-   * import { tf } from "../_tf.ts";
+   * import { tf } from "../tf.ts";
    * import { KnnDetector } from "./knn_detector.ts";
+   * await selectBackend("wasm");
    *
    * const before = tf.memory().numTensors;
    * const det = await new KnnDetector({ k: 1 }).fit([[0], [1], [3]]);

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import type { Tensor1D, Tensor4D } from "../tf.ts";
 import type { VaeModel } from "../model/vae_model.ts";
 import { ShapeError } from "../errors.ts";
 import {
@@ -55,9 +55,11 @@ export interface ReconstructionDetectorOptions
  *
  * @example Images far from what the model reproduces score higher
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { VaeModel } from "../model/vae_model.ts";
  * import { ReconstructionDetector } from "./reconstruction_detector.ts";
+ * await selectBackend("wasm");
  *
  * using model = VaeModel.create({ inputShape: [8, 8, 1], latentDim: 4, widths: [4, 8], seed: 1 });
  * // the untrained decoder outputs about 0.5 everywhere

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ensureBackend } from "../backend.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { assertDataset } from "../data/dataset.ts";
 import type { FeatureMatrix } from "../detectors/detector.ts";
@@ -28,7 +29,7 @@ import {
   type ModelId,
   selectMethods,
 } from "./methods.ts";
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 import {
   type JobScores,
   type ModelJob,
@@ -595,6 +596,7 @@ export async function evaluate(
   protocol: EvaluationProtocol,
   options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
+  await ensureBackend();
   const tStart = performance.now();
   const { train, test } = protocol;
   assertDataset(train, "train set");

@@ -103,8 +103,10 @@ export function seconds(t0: number): number {
  *
  * @example The untrained-encoder control of a tiny evaluation
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { runModelJob } from "./model_job.ts";
+ * await selectBackend("wasm");
  *
  * const data = { images: new Float32Array(4 * 8 * 8).map((_, i) => (i % 5) / 5), shape: [4, 8, 8, 1] as [number, number, number, number] };
  * const res = await runModelJob({

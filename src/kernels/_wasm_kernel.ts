@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 import type {
   KernelConfig,
   KernelFunc,
   NamedAttrMap,
   NamedTensorInfoMap,
   TensorInfo,
-} from "@tensorflow/tfjs";
+} from "../tf.ts";
 
 /** A kernel's backend argument. */
 export type Backend = Parameters<KernelFunc>[0]["backend"];

@@ -21,8 +21,9 @@
  * operand (used by every dense layer's gradient) run 10-30x slower than the
  * plain product, so the wrapper transposes that operand explicitly first.
  *
- * The kernels are registered when this module is imported;
- * {@linkcode registerWasmConvKernels} does it again (idempotent).
+ * Nothing is registered on import: `selectBackend` registers these kernels
+ * (through `wasm_kernels.ts`) when it activates `wasm`, and
+ * {@linkcode registerWasmConvKernels} does it by hand (idempotent).
  *
  * Every other kernel the toolkit's reference model needs for a training step
  * (`ResizeNearestNeighborGrad`, `PadV2`, `Slice`, fused conv / matmul, ...)
@@ -31,13 +32,13 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 import type {
   KernelConfig,
   KernelFunc,
   NamedAttrMap,
   TensorInfo,
-} from "@tensorflow/tfjs";
+} from "../tf.ts";
 import {
   type Backend,
   call,
@@ -389,7 +390,7 @@ const CONFIGS: readonly KernelConfig[] = [
 /**
  * Registers the fast `Conv2DBackpropInput`, the missing
  * `Conv2DBackpropFilter` and the transpose-aware `BatchMatMul` kernels for
- * the `wasm` backend, replacing any kernel registered under those names. Importing this module already does it; a
+ * the `wasm` backend, replacing any kernel registered under those names. `selectBackend` already does it; a
  * second call changes nothing.
  *
  * @throws {Error} Never in practice; tfjs's registry throws only on a double
@@ -398,7 +399,7 @@ const CONFIGS: readonly KernelConfig[] = [
  * @example Training gradients of a conv on wasm
  * ```ts
  * import assert from "node:assert/strict";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
  * import { registerWasmConvKernels } from "./wasm_conv.ts";
  *
  * registerWasmConvKernels();
@@ -425,8 +426,10 @@ export function registerWasmConvKernels(): void {
  *
  * @example
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { wasmConvKernelsRegistered } from "./wasm_conv.ts";
+ * await selectBackend("wasm");
  *
  * assert.equal(wasmConvKernelsRegistered(), true);
  * ```
@@ -436,5 +439,3 @@ export function wasmConvKernelsRegistered(): boolean {
     tf.getKernel(c.kernelName, "wasm")?.kernelFunc === c.kernelFunc
   );
 }
-
-registerWasmConvKernels();

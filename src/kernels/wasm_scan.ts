@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 
 /**
  * `scan(start, end, threshold)`: the byte offset of the first 16-float
@@ -166,7 +166,7 @@ const cache = new WeakMap<WebAssembly.Memory, HeapScan | null>();
  * @example Finding the first group below a threshold in the heap
  * ```ts
  * import assert from "node:assert/strict";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
  * import { heapScan } from "./wasm_scan.ts";
  *
  * await tf.setBackend("wasm");

@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 import { BackendError } from "../errors.ts";
 import { Worker as NodeWorker } from "node:worker_threads";
 import os from "node:os";
@@ -117,7 +117,7 @@ function prepareRestart(action: string): boolean {
     );
   }
   if (tf.findBackend("wasm") === null) return false;
-  const alive = tf.memory().numTensors;
+  const alive = tf.engine().state.numTensors;
   if (alive > 0) {
     throw new BackendError(
       `Cannot ${action}: "${alive}" tensors are alive and the running wasm backend must restart; dispose them first, or call it before creating tensors`,
@@ -157,7 +157,7 @@ export function wasmThreadsStatus(): { active: boolean; threads: number } {
  * `threads` threads and makes `wasm` the active backend.
  *
  * Call it before any tensor exists: when a wasm backend is already running
- * (as after importing the toolkit, whose `src/_tf.ts` starts the
+ * (as after `selectBackend("wasm", { wasmThreads: 1 })`, which starts the
  * single-threaded build) it is disposed and started again, and tensors it
  * held would be lost, so that case throws unless no tensor is alive. A call
  * with the same thread count as the running pool only makes `wasm` active; a
@@ -179,7 +179,7 @@ export function wasmThreadsStatus(): { active: boolean; threads: number } {
  * ```ts
  * import assert from "node:assert/strict";
  * import { enableWasmThreads } from "./wasm_threads.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
  *
  * const report = await enableWasmThreads({ threads: 2 });
  * assert.deepEqual([report.active, report.threads], [true, 2]);

@@ -19,18 +19,19 @@
  *   about 4 -> 1 ms on `[128, 28, 28, 16]`, 24 of them per step. Other
  *   reductions run the backend's own kernel.
  *
- * The kernels are registered when this module is imported;
- * {@linkcode registerWasmTrainingKernels} does it again (idempotent).
+ * Nothing is registered on import: `selectBackend` registers these kernels
+ * (through `wasm_kernels.ts`) when it activates `wasm`, and
+ * {@linkcode registerWasmTrainingKernels} does it by hand (idempotent).
  *
  * @module
  */
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 import type {
   KernelConfig,
   KernelFunc,
   NamedAttrMap,
   TensorInfo,
-} from "@tensorflow/tfjs";
+} from "../tf.ts";
 import {
   call,
   free,
@@ -158,13 +159,13 @@ const CONFIGS: readonly KernelConfig[] = [
 /**
  * Registers this module's `Identity`, `ResizeNearestNeighborGrad` and `Sum` for the
  * `wasm` backend, replacing the backend's own (which they fall back to
- * outside their fast cases). Importing this module already does it; a
+ * outside their fast cases). `selectBackend` already does it; a
  * second call changes nothing.
  *
  * @example The gradient of a 2x nearest upsampling sums 2x2 blocks
  * ```ts
  * import assert from "node:assert/strict";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
  * import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
  *
  * registerWasmTrainingKernels();
@@ -181,5 +182,3 @@ const CONFIGS: readonly KernelConfig[] = [
 export function registerWasmTrainingKernels(): void {
   replaceKernels(CONFIGS);
 }
-
-registerWasmTrainingKernels();

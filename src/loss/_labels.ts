@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import type { Tensor1D, Tensor2D } from "../tf.ts";
 import { ShapeError } from "../errors.ts";
 
 /** Class labels: host integers, or an int tensor `[N]` already on the device. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Scalar, Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import type { Scalar, Tensor2D } from "../tf.ts";
 import { angleCosines } from "../hyperspherical.ts";
 import {
   batchStats,
@@ -594,9 +594,11 @@ function stdPenalty(
  *
  * @example The isotropic sigma and poles of mu cost little
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { compressedLoss, lossValues } from "../loss.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[2, 0, 0, 0], [2, 0.01, 0, 0]]);
  * const sigma = tf.fill([2, 4], 0.1) as tf.Tensor2D;
@@ -767,9 +769,11 @@ export function compressedLoss(
  *
  * @example The `ae` variant has no KL
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { compressedKl } from "../loss.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[1, 2], [3, 4]]);
  * const kl = compressedKl(mu, mu, { variant: "ae" });
@@ -795,9 +799,11 @@ export function compressedKl(
  *
  * @example
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { compressedLoss, lossValues } from "../loss.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[1, 0], [0, 1]]);
  * const v = await lossValues(compressedLoss(mu, mu, { variant: "ae" }));

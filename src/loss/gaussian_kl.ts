@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Scalar, Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import type { Scalar, Tensor2D } from "../tf.ts";
 import { checkPair } from "./_labels.ts";
 
 /** How {@linkcode gaussianKl} reduces over the latent dimensions. */
@@ -39,9 +39,11 @@ export interface GaussianKlOptions {
  *
  * @example One row, one dimension: KL = 0.5 mu^2 at unit variance
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { gaussianKl } from "../loss.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[2, 0]]);
  * const lv = tf.zeros([1, 2]) as tf.Tensor2D;
@@ -82,9 +84,11 @@ export function gaussianKl(
  *
  * @example
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { sigmaFromLogVar } from "../loss.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const lv = tf.tensor2d([[0, Math.log(4)]]);
  * const s = await sigmaFromLogVar(lv).data();

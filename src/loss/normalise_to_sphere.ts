@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import type { Tensor2D } from "../tf.ts";
 import { checkMatrix } from "./_labels.ts";
 
 /** Options of {@linkcode normaliseToSphere}. */
@@ -40,9 +40,11 @@ export interface NormaliseToSphereOptions {
  *
  * @example
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { normaliseToSphere } from "../loss.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const z = tf.tensor2d([[3, 0, 0, 4], [0, 0, 0, 0]]);
  * const v = await normaliseToSphere(z).data(); // radius sqrt(4) = 2

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import type { Tensor2D } from "../tf.ts";
 import {
   checkMatrix,
   type LabelsLike,
@@ -39,9 +39,11 @@ export type { LabelsLike } from "./_labels.ts";
  *
  * @example Class 1 at spacing 2: axis 2 becomes the first
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { rollLatents } from "../loss.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const z = tf.tensor2d([[0, 1, 2, 3], [0, 1, 2, 3]]);
  * const r = rollLatents(z, new Int32Array([0, 1]), 2);

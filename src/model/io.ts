@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { io, LayersModel } from "@tensorflow/tfjs";
+import { ensureBackend } from "../backend.ts";
+import { tf } from "../tf.ts";
+import type { io, LayersModel } from "../tf.ts";
 import { DataFormatError } from "../errors.ts";
 
 /** Name of the topology file inside a saved model directory. */
@@ -85,9 +86,11 @@ const BYTES: Record<string, number> = {
  *
  * @example Round trip of a tiny model
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
  * import { loadLayersModel, saveLayersModel } from "./io.ts";
+ * await selectBackend("wasm");
  *
  * const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
  * const dir = await Deno.makeTempDir();
@@ -168,6 +171,7 @@ async function readOrFail(path: string): Promise<Uint8Array> {
  * ```
  */
 export async function loadLayersModel(dir: string): Promise<LayersModel> {
+  await ensureBackend();
   const jsonPath = `${dir}/${MODEL_JSON}`;
   const weightsPath = `${dir}/${WEIGHTS_BIN}`;
   const text = new TextDecoder().decode(await readOrFail(jsonPath));

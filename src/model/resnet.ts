@@ -33,10 +33,10 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
+import { tf } from "../tf.ts";
 import "../kernels/wasm_conv.ts";
 import "../kernels/wasm_training_kernels.ts";
-import type { LayersModel, SymbolicTensor } from "@tensorflow/tfjs";
+import type { LayersModel, SymbolicTensor } from "../tf.ts";
 import { ShapeError } from "../errors.ts";
 
 /** The architecture of an encoder / decoder pair; JSON-serialisable. */
@@ -227,9 +227,11 @@ function resBlock(
  *
  * @example The reference encoder for Fashion-MNIST
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { buildEncoder, countParams } from "./resnet.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const enc = buildEncoder({ inputShape: [28, 28, 1], seed: 1 });
  * assert.equal(countParams(enc), 419616);
@@ -272,9 +274,11 @@ export function buildEncoder(options: ModelConfigOptions = {}): LayersModel {
  *
  * @example The reference decoder maps latents back to 28x28 images
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { buildDecoder, countParams } from "./resnet.ts";
- * import { tf } from "../_tf.ts";
+ * import { tf } from "../tf.ts";
+ * await selectBackend("wasm");
  *
  * const dec = buildDecoder({ inputShape: [28, 28, 1], seed: 1 });
  * assert.equal(countParams(dec), 289249);
@@ -338,8 +342,10 @@ export function buildDecoder(options: ModelConfigOptions = {}): LayersModel {
  *
  * @example
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { buildDecoder, countParams } from "./resnet.ts";
+ * await selectBackend("wasm");
  *
  * const dec = buildDecoder({ inputShape: [32, 32, 3] });
  * assert.equal(countParams(dec), 289539);

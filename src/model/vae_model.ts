@@ -14,8 +14,9 @@
  *
  * @module
  */
-import { tf } from "../_tf.ts";
-import type { LayersModel, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import { ensureBackend } from "../backend.ts";
+import { tf } from "../tf.ts";
+import type { LayersModel, Tensor2D, Tensor4D } from "../tf.ts";
 import { DataFormatError, ShapeError } from "../errors.ts";
 import { normaliseToSphere } from "../loss/normalise_to_sphere.ts";
 import {
@@ -124,8 +125,10 @@ function shapeStr(shape: readonly number[]): string {
  *
  * @example Build, encode, reconstruct
  * ```ts
+ * import { selectBackend } from "../backend.ts";
  * import assert from "node:assert/strict";
  * import { VaeModel } from "./vae_model.ts";
+ * await selectBackend("wasm");
  *
  * using model = VaeModel.create({ inputShape: [28, 28, 1], latentDim: 8, seed: 1 });
  * const x = new Float32Array(2 * 28 * 28).fill(0.5);
@@ -200,8 +203,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ inputShape: [32, 32, 3], latentDim: 16 });
    * assert.deepEqual(m.config.inputShape, [32, 32, 3]);
@@ -306,9 +311,11 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
-   * import { tf } from "../_tf.ts";
+   * import { tf } from "../tf.ts";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
    * const x = tf.zeros([3, 28, 28, 1]) as tf.Tensor4D;
@@ -338,9 +345,11 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
-   * import { tf } from "../_tf.ts";
+   * import { tf } from "../tf.ts";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
    * const z = tf.zeros([2, 4]) as tf.Tensor2D;
@@ -375,9 +384,11 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
-   * import { tf } from "../_tf.ts";
+   * import { tf } from "../tf.ts";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
    * const x = tf.zeros([1, 28, 28, 1]) as tf.Tensor4D;
@@ -456,8 +467,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
    * const e = await m.encode(new Float32Array(784), [1, 28, 28, 1]);
@@ -508,8 +521,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
    * const x = await m.decode(new Float32Array(8), [2, 4]);
@@ -559,8 +574,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
    * const r = await m.reconstruct(new Float32Array(784), [1, 28, 28, 1]);
@@ -605,8 +622,10 @@ export class VaeModel {
    *
    * @example Save and load give identical encodings
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
    * import { loadModel, VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * const dir = await Deno.makeTempDir();
    * using m = VaeModel.create({ latentDim: 4, seed: 5, training: { variant: "vae" } });
@@ -654,8 +673,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
+   * import { selectBackend } from "../backend.ts";
    * import assert from "node:assert/strict";
    * import { VaeModel } from "./vae_model.ts";
+   * await selectBackend("wasm");
    *
    * const m = VaeModel.create({ latentDim: 4 });
    * m.dispose();
@@ -700,6 +721,7 @@ function fail(file: string, reason: string): never {
  * ```
  */
 export async function loadModel(dir: string): Promise<VaeModel> {
+  await ensureBackend();
   const configPath = `${dir}/config.json`;
   let text: string;
   try {

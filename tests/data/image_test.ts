@@ -1,5 +1,5 @@
 import { assert, assertClose, deepEqual, equal, throws } from "../_assert.ts";
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { DataFormatError } from "../../src/errors.ts";
 import {
   centerCrop,
@@ -11,6 +11,9 @@ import {
 import { encode } from "fast-png";
 import { mulberry32 } from "../../src/data/_random.ts";
 import { fixture } from "./_fixtures.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 function randomImage(h: number, w: number, c: number, seed: number): Image {
   const r = mulberry32(seed);

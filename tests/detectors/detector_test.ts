@@ -22,6 +22,9 @@ import { loadFashionMnist } from "../../src/data/fashion_mnist.ts";
 import { oneClass } from "../../src/data/protocols.ts";
 import { auroc } from "../../src/metrics.ts";
 import { mulberry32 } from "../../src/data/_random.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 type Make = (
   opts: { contamination?: number; seed?: number },

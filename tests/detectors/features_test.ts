@@ -1,5 +1,5 @@
 import { assert, assertClose, deepEqual, equal, throws } from "../_assert.ts";
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { LatentFeatures, pixelFeatures } from "../../src/detectors/features.ts";
 import { isDataset, toFeatureMatrix } from "../../src/detectors/detector.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
@@ -7,6 +7,9 @@ import { IsolationForest } from "../../src/detectors/isolation_forest.ts";
 import { images } from "./_images.ts";
 import { VaeModel } from "../../src/model/vae_model.ts";
 import { ShapeError } from "../../src/errors.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 Deno.test("pixelFeatures() flattens a dataset without copying", async () => {
   const ds = images(5, 1);

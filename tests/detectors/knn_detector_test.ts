@@ -1,9 +1,12 @@
 import { assert, assertClose, equal, rejects, throws } from "../_assert.ts";
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import type { FeatureMatrix } from "../../src/detectors/detector.ts";
 import { NotFittedError } from "../../src/errors.ts";
 import { mulberry32 } from "../../src/data/_random.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 /** A seeded normal sample as a FeatureMatrix (mulberry32 + Box-Muller). */
 function randomMatrix(

@@ -1,9 +1,12 @@
 import { assert, assertClose, equal, rejects, throws } from "../_assert.ts";
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { ReconstructionDetector } from "../../src/detectors/reconstruction_detector.ts";
 import { images } from "./_images.ts";
 import { VaeModel } from "../../src/model/vae_model.ts";
 import { ShapeError } from "../../src/errors.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 function tinyModel(seed = 1): VaeModel {
   return VaeModel.create({

@@ -1,5 +1,5 @@
 import { assert, assertClose, deepEqual, equal, ok } from "../_assert.ts";
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { loadBundled } from "../../src/data/fashion_mnist.ts";
 import { oneClass } from "../../src/data/protocols.ts";
 import type { ProtocolSplit } from "../../src/data/protocols.ts";
@@ -9,6 +9,9 @@ import {
   type EvaluationProgress,
   METHOD_IDS,
 } from "../../src/evaluate/mod.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 // One-class "Trouser" (class 1) on the bundled subset: 300 normal training
 // images, 400 test images (stratified: 40 normal, 360 anomalous).

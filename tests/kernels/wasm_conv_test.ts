@@ -1,10 +1,13 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import {
   registerWasmConvKernels,
   wasmConvKernelsRegistered,
 } from "../../src/kernels/wasm_conv.ts";
-import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import type { Tensor, Tensor4D } from "../../src/tf.ts";
 import { assert, equal, ok } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 /** Relative error in the L2 (Frobenius) norm: ||a - e|| / ||e||. */
 function relL2(a: ArrayLike<number>, e: ArrayLike<number>): number {

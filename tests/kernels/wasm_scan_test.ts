@@ -1,8 +1,11 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { heapScan } from "../../src/kernels/wasm_scan.ts";
-import type { Tensor } from "@tensorflow/tfjs";
+import type { Tensor } from "../../src/tf.ts";
 import { equal, ok } from "../_assert.ts";
 import { mulberry32 } from "../../src/data/_random.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 /** The first 16-value group of `v[from..to)` with a value < t, or `to`. */
 function reference(v: Float32Array, from: number, to: number, t: number) {

@@ -1,4 +1,4 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { wasmConvKernelsRegistered } from "../../src/kernels/wasm_conv.ts";
 import {
   disableWasmThreads,
@@ -6,7 +6,7 @@ import {
   wasmThreadsStatus,
 } from "../../src/kernels/wasm_threads.ts";
 import { BackendError } from "../../src/errors.ts";
-import type { Scalar, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import type { Scalar, Tensor2D, Tensor4D } from "../../src/tf.ts";
 import {
   assert,
   assertClose,
@@ -15,6 +15,9 @@ import {
   ok,
   rejects,
 } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 /** Deterministic values in [-1, 1) (a small LCG), the same on every backend. */
 function values(size: number, seed: number): Float32Array {
@@ -182,7 +185,7 @@ Deno.test("disableWasmThreads() goes back to the single-threaded build with equa
 Deno.test("enableWasmThreads() leaves no worker that keeps the process alive", async () => {
   const root = new URL("../../", import.meta.url);
   const code = `
-    import { tf } from "./src/_tf.ts";
+    import { tf } from "./src/tf.ts";
     import { enableWasmThreads } from "./src/kernels/wasm_threads.ts";
     const r = await enableWasmThreads({ threads: 2 });
     const a = tf.ones([256, 256]);

@@ -1,8 +1,11 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { registerWasmTrainingKernels } from "../../src/kernels/wasm_training_kernels.ts";
-import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import type { Tensor, Tensor4D } from "../../src/tf.ts";
 import { equal, ok } from "../_assert.ts";
 import { mulberry32 } from "../../src/data/_random.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 function values(size: number, seed: number): Float32Array {
   const rand = mulberry32(seed);

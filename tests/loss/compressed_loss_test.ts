@@ -1,5 +1,5 @@
-import { tf } from "../../src/_tf.ts";
-import type { Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../../src/tf.ts";
+import type { Tensor2D } from "../../src/tf.ts";
 import {
   compressedKl,
   compressedLoss,
@@ -9,6 +9,9 @@ import {
 } from "../../src/loss.ts";
 import { assertClose, assertFinite, equal, ok, throws } from "../_assert.ts";
 import { mulberry32 } from "../../src/data/_random.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 interface FixtureConfig {
   options: CompressedLossOptions;

@@ -1,6 +1,9 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { gaussianKl, sigmaFromLogVar } from "../../src/loss.ts";
 import { assertClose, equal, throws } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 Deno.test("gaussianKl() matches the closed form, summed or averaged over dims", async () => {
   // KL = 0.5 (mu^2 + e^lv - 1 - lv) per entry

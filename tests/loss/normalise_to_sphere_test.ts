@@ -1,6 +1,9 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { normaliseToSphere } from "../../src/loss.ts";
 import { assertClose, assertFinite, throws } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 Deno.test("normaliseToSphere() puts rows on radius sqrt(n) and keeps the zero row at zero", async () => {
   const z = tf.tensor2d([[1, 2, 2, 0, 0, 0, 0, 0, 0], [

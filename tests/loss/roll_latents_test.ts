@@ -1,4 +1,4 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import { rollLatents } from "../../src/loss.ts";
 import {
   assertClose,
@@ -7,6 +7,9 @@ import {
   equal,
   throws,
 } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 Deno.test("rollLatents() puts class y's axis y * s first (closed form)", async () => {
   const n = 12;

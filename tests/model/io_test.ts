@@ -1,4 +1,4 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import {
   loadLayersModel,
   MODEL_JSON,
@@ -7,6 +7,9 @@ import {
   writeFileAtomic,
 } from "../../src/model/io.ts";
 import { deepEqual, equal, ok } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 Deno.test("saveLayersModel() writes tfjs's layers format and loads back exactly", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hsvae_io_test_" });

@@ -1,4 +1,4 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import {
   buildDecoder,
   buildEncoder,
@@ -7,8 +7,11 @@ import {
   resolveModelConfig,
 } from "../../src/model/resnet.ts";
 import { ShapeError } from "../../src/errors.ts";
-import type { Scalar, Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
+import type { Scalar, Tensor, Tensor2D, Tensor4D } from "../../src/tf.ts";
 import { assert, deepEqual, equal, ok, throws } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 /** Parameter count by hand: conv3x3 = 9 cin cout + cout, dense = (in + 1) out. */
 function expectedParams(c: ModelConfig): { encoder: number; decoder: number } {

@@ -1,4 +1,4 @@
-import { tf } from "../../src/_tf.ts";
+import { tf } from "../../src/tf.ts";
 import {
   loadModel,
   MODEL_FORMAT,
@@ -7,8 +7,11 @@ import {
   VaeModel,
 } from "../../src/model/vae_model.ts";
 import { DataFormatError, ShapeError } from "../../src/errors.ts";
-import type { Tensor4D } from "@tensorflow/tfjs";
+import type { Tensor4D } from "../../src/tf.ts";
 import { deepEqual, equal, ok, rejects, throws } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 /** Deterministic pixel values in [0, 1). */
 function pixels(size: number, seed: number): Float32Array {

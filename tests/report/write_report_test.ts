@@ -10,6 +10,9 @@ import {
 import { buildFigures, thinRoc } from "../../src/report/_figures.ts";
 import { scriptJson } from "../../src/report/_html.ts";
 import { assertClose, deepEqual, equal, ok, rejects } from "../_assert.ts";
+import { selectBackend } from "../../src/backend.ts";
+
+await selectBackend("wasm", { wasmThreads: 1 });
 
 /** The interactive figures of the synthetic run, in page order. */
 const FIGURE_IDS = [
