@@ -3,7 +3,7 @@
  *
  * The draw: for each class c = 0..9 separately, the indices of class c in
  * the full split (in file order) are shuffled by Fisher-Yates with the
- * mulberry32 generator of `src/data/_random.ts` (one generator per split,
+ * mulberry32 generator of `src/random.ts` (one generator per split,
  * seed 20170825 for train, 20170826 for test, classes drawn in order 0..9),
  * the first 1,000 (train) or 200 (test) are kept, and the kept indices of
  * all classes are sorted ascending, so the subset keeps the original order.
@@ -19,7 +19,7 @@
  */
 import { gzipSync } from "fflate";
 import { parseIdx } from "../src/data/idx.ts";
-import { mulberry32, sampleSorted } from "../src/data/_random.ts";
+import { mulberry32, sampleSorted } from "../src/random.ts";
 
 const src = (Deno.args[0] ?? "../shared/data/fashion-mnist").replace(/\/$/, "");
 const out = "data/fashion-mnist-subset";

@@ -17,7 +17,7 @@ import { tf } from "./tf.ts";
 import type { Tensor2D, Tensor4D } from "./tf.ts";
 import type { Dataset } from "./data/dataset.ts";
 import { assertDataset, subset } from "./data/dataset.ts";
-import { mulberry32, shuffleInPlace } from "./data/_random.ts";
+import { mulberry32, shuffleInPlace } from "./random.ts";
 import {
   authorsAnnealing,
   authorsBeta,

@@ -7,7 +7,7 @@ import {
   toHyperspherical,
 } from "../mod.ts";
 import { tf } from "../src/tf.ts";
-import { mulberry32 } from "../src/data/_random.ts";
+import { mulberry32 } from "../src/random.ts";
 import { selectBackend } from "../src/backend.ts";
 
 await selectBackend("wasm", { wasmThreads: 1 });

@@ -21,7 +21,7 @@ import { DataFormatError } from "../errors.ts";
 import type { Dataset } from "./dataset.ts";
 import { centerCrop, decodeImage, resizeImage, toChannels } from "./image.ts";
 import { parseCsv } from "./image_folder.ts";
-import { mulberry32, sampleSorted } from "./_random.ts";
+import { mulberry32, sampleSorted } from "../random.ts";
 import { checkLimit } from "./_bytes.ts";
 
 /** Options of {@linkcode loadGalaxyZoo}. */

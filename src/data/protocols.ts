@@ -12,7 +12,7 @@
  */
 import type { Dataset } from "./dataset.ts";
 import { assertDataset, concatDatasets, subset } from "./dataset.ts";
-import { mulberry32, sampleSorted } from "./_random.ts";
+import { mulberry32, sampleSorted } from "../random.ts";
 
 /** A dataset with a train and a test split. */
 export interface Splits {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { mulberry32 } from "../data/_random.ts";
+import { mulberry32 } from "../random.ts";
 import type { FeatureMatrix } from "./detector.ts";
 
 /**

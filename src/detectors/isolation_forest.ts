@@ -9,7 +9,7 @@ import {
   type DetectorOptions,
   type FeatureMatrix,
 } from "./detector.ts";
-import { mulberry32 } from "../data/_random.ts";
+import { mulberry32 } from "../random.ts";
 
 /** Options of {@linkcode IsolationForest}. */
 export interface IsolationForestOptions extends DetectorOptions {

@@ -28,6 +28,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { WasmHeapBackend } from "./_wasm_kernel.ts";
 
 /**
  * `scan(start, end, threshold)`: the byte offset of the first 16-float
@@ -196,4 +197,32 @@ export function heapScan(): HeapScan | null {
   }
   cache.set(memory, scan);
   return scan;
+}
+
+/**
+ * A zero-copy reader of tensors on tfjs-backend-wasm: returns a function
+ * giving a tensor's float32 values as a view into the backend's heap (no
+ * copy), or `null` when the active backend is not wasm. The view is valid
+ * until the tensor is disposed or the heap grows.
+ *
+ * @returns The reader, or `null` off wasm.
+ *
+ * @example A view of a tensor's values
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tf } from "../tf.ts";
+ * import { selectBackend } from "../backend.ts";
+ * import { heapView } from "./wasm_scan.ts";
+ *
+ * await selectBackend("wasm");
+ * const read = heapView()!;
+ * const t = tf.tensor1d([1, 2, 3]);
+ * assert.deepEqual(Array.from(read(t)), [1, 2, 3]);
+ * t.dispose();
+ * ```
+ */
+export function heapView(): ((t: tf.Tensor) => Float32Array) | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const backend = tf.backend() as unknown as WasmHeapBackend;
+  return (t) => backend.typedArrayFromHeap(t);
 }

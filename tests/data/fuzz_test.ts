@@ -13,7 +13,7 @@ import { npyToDataset, parseNpz } from "../../src/data/npy_dataset.ts";
 import { parseIdx, parseIdxDataset } from "../../src/data/idx.ts";
 import { parseCifar } from "../../src/data/cifar.ts";
 import { decodeImage } from "../../src/data/image.ts";
-import { mulberry32 } from "../../src/data/_random.ts";
+import { mulberry32 } from "../../src/random.ts";
 import { fixture } from "./_fixtures.ts";
 
 const ROUNDS = 150;

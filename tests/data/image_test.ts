@@ -9,7 +9,7 @@ import {
   toChannels,
 } from "../../src/data/image.ts";
 import { encode } from "fast-png";
-import { mulberry32 } from "../../src/data/_random.ts";
+import { mulberry32 } from "../../src/random.ts";
 import { fixture } from "./_fixtures.ts";
 import { selectBackend } from "../../src/backend.ts";
 

@@ -21,7 +21,7 @@ import { NotFittedError, ShapeError } from "../../src/errors.ts";
 import { loadFashionMnist } from "../../src/data/fashion_mnist.ts";
 import { oneClass } from "../../src/data/protocols.ts";
 import { auroc } from "../../src/metrics.ts";
-import { mulberry32 } from "../../src/data/_random.ts";
+import { mulberry32 } from "../../src/random.ts";
 import { selectBackend } from "../../src/backend.ts";
 
 await selectBackend("wasm", { wasmThreads: 1 });

@@ -3,7 +3,7 @@ import { tf } from "../../src/tf.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import type { FeatureMatrix } from "../../src/detectors/detector.ts";
 import { NotFittedError } from "../../src/errors.ts";
-import { mulberry32 } from "../../src/data/_random.ts";
+import { mulberry32 } from "../../src/random.ts";
 import { selectBackend } from "../../src/backend.ts";
 
 await selectBackend("wasm", { wasmThreads: 1 });

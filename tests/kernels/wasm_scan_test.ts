@@ -2,7 +2,7 @@ import { tf } from "../../src/tf.ts";
 import { heapScan } from "../../src/kernels/wasm_scan.ts";
 import type { Tensor } from "../../src/tf.ts";
 import { equal, ok } from "../_assert.ts";
-import { mulberry32 } from "../../src/data/_random.ts";
+import { mulberry32 } from "../../src/random.ts";
 import { selectBackend } from "../../src/backend.ts";
 
 await selectBackend("wasm", { wasmThreads: 1 });

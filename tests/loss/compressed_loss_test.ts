@@ -8,7 +8,7 @@ import {
   sigmaFromLogVar,
 } from "../../src/loss.ts";
 import { assertClose, assertFinite, equal, ok, throws } from "../_assert.ts";
-import { mulberry32 } from "../../src/data/_random.ts";
+import { mulberry32 } from "../../src/random.ts";
 import { selectBackend } from "../../src/backend.ts";
 
 await selectBackend("wasm", { wasmThreads: 1 });

@@ -1,9 +1,5 @@
-import { assert, deepEqual, equal } from "../_assert.ts";
-import {
-  mulberry32,
-  sampleSorted,
-  shuffleInPlace,
-} from "../../src/data/_random.ts";
+import { assert, deepEqual, equal } from "./_assert.ts";
+import { mulberry32, sampleSorted, shuffleInPlace } from "../src/random.ts";
 
 Deno.test("mulberry32() matches an independent Python port of mulberry32", () => {
   // Python (same algorithm, masks to 32 bits), seed 42, first three draws.
