@@ -28,7 +28,7 @@ function serveCheckout(root: URL): Deno.HttpServer<Deno.NetAddr> {
   );
 }
 
-Deno.test("mod.ts imported by http:// URL loads the bundled data, scores with k-NN and gives an AUROC", async () => {
+Deno.test("mod.ts and cli.ts imported by http:// URL: bundled data, k-NN, AUROC and the CLI run", async () => {
   const root = new URL("../", import.meta.url);
   const server = serveCheckout(root);
   const base = `http://127.0.0.1:${server.addr.port}`;
@@ -75,6 +75,34 @@ knn.dispose();
     assert.equal(r.test, 300);
     // pixel k-NN on Trouser vs the rest is far above chance on this data
     assert.ok(r.auroc > 0.8, `AUROC ${r.auroc}`);
+
+    // The no-clone CLI path (`deno run -A jsr:@hsvae/hsvae/cli ...`).
+    const cli = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--no-lock",
+        "--config",
+        `${dir}/deno.json`,
+        `${base}/cli.ts`,
+        "info",
+        "--json",
+        "--backend",
+        "wasm",
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const cliErr = new TextDecoder().decode(cli.stderr);
+    assert.equal(cli.code, 0, cliErr);
+    const info = JSON.parse(new TextDecoder().decode(cli.stdout));
+    assert.equal(info.backend, "wasm", JSON.stringify(info));
+    assert.equal(
+      info.toolkit,
+      JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).version,
+    );
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
