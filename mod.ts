@@ -10,8 +10,8 @@
  * @example The hyperspherical transform on the selected backend
  * ```ts
  * import assert from "node:assert/strict";
- * import { angleCosines, selectBackend } from "./mod.ts";
- * import { tf } from "./src/tf.ts";
+ * import { angleCosines, selectBackend } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  *
  * await selectBackend("wasm");
  * const x = tf.tensor2d([[1, 1, 1, 1]]);
