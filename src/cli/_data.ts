@@ -12,7 +12,7 @@ import {
   loadAny,
   type LoadedData,
 } from "../data/load_any.ts";
-import { UsageError } from "./_args.ts";
+import { UsageError } from "./usage_error.ts";
 
 /**
  * Data formats `--format` accepts: the library's {@linkcode DATA_FORMATS},

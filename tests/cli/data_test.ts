@@ -1,5 +1,5 @@
 import { rejects } from "../_assert.ts";
-import { UsageError } from "../../src/cli/_args.ts";
+import { UsageError } from "../../src/cli/usage_error.ts";
 import { FORMATS, loadData } from "../../src/cli/_data.ts";
 import { fixture } from "../data/_fixtures.ts";
 
