@@ -7,7 +7,7 @@
  * @module
  */
 import { parseCommand } from "./src/cli/parse.ts";
-import { UsageError } from "./src/cli/_args.ts";
+import { UsageError } from "./src/cli/usage_error.ts";
 import { runInfo } from "./src/cli/info.ts";
 import { runTransform } from "./src/cli/transform.ts";
 import { runTrain } from "./src/cli/train.ts";

@@ -11,7 +11,7 @@
  */
 import { tf } from "../src/tf.ts";
 import { KnnDetector } from "../src/detectors/knn_detector.ts";
-import type { FeatureMatrix } from "../src/detectors/detector.ts";
+import type { FeatureMatrix } from "../src/detectors/feature_matrix.ts";
 import { mulberry32 } from "../src/random.ts";
 
 await tf.setBackend("wasm");

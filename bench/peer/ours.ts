@@ -39,7 +39,7 @@ import { compressedKl, normaliseToSphere } from "../../src/loss.ts";
 import { buildDecoder, buildEncoder } from "../../src/model/resnet.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import { ModelJobPool } from "../../src/evaluate/model_job_pool.ts";
-import type { FeatureMatrix } from "../../src/detectors/detector.ts";
+import type { FeatureMatrix } from "../../src/detectors/feature_matrix.ts";
 import { mulberry32 } from "../../src/random.ts";
 
 /** Command-line settings of this script. */

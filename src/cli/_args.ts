@@ -6,15 +6,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { UsageError } from "./usage_error.ts";
 
-/** A command-line mistake: exit status 2 and a one-line message. */
-export class UsageError extends Error {
-  /** @param message "Cannot ...: ..." naming the flag and the fix. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+// The commands and parse.ts throw UsageError from here; it lives in
+// usage_error.ts so that cli.ts can catch it without reaching into this
+// folder-private file.
+export { UsageError };
 
 /** One flag of a command. */
 export interface FlagSpec {

@@ -5,8 +5,7 @@
  * @module
  */
 import { selectBackend } from "../backend.ts";
-import { inVsOut, oneClass } from "../data/protocols.ts";
-import { type Dataset, subset } from "../data/dataset.ts";
+import { inVsOutByClass, oneClass } from "../data/protocols.ts";
 import {
   evaluate,
   type EvaluateOptions,
@@ -78,51 +77,6 @@ export type ProtocolChoice =
   | { kind: "one-class"; normalClass: number | "all" }
   | { kind: "in-vs-out"; idClasses: number[] };
 
-/**
- * The semi-supervised in-vs-out protocol on one labelled dataset: the
- * `idClasses` are in-distribution (relabelled 0..C-1 in the given order, so
- * the class roll has C poles), every other class is OOD; limits split the
- * test budget evenly between ID and OOD.
- */
-export function inVsOutByClass(
-  splits: { train: Dataset; test: Dataset },
-  idClasses: number[],
-  options: { trainLimit?: number; testLimit?: number; seed?: number } = {},
-): ReturnType<typeof inVsOut> {
-  const remap = new Map(idClasses.map((c, i) => [c, i]));
-  const pick = (ds: Dataset, inside: boolean) => {
-    const idx: number[] = [];
-    for (let i = 0; i < ds.shape[0]; i++) {
-      if (remap.has(ds.labels![i]) === inside) idx.push(i);
-    }
-    const out = subset(ds, idx);
-    if (inside) out.labels = Int32Array.from(out.labels!, (y) => remap.get(y)!);
-    if (inside && ds.names) out.names = idClasses.map((c) => ds.names![c]);
-    return out;
-  };
-  const idTrain = pick(splits.train, true);
-  if (idTrain.shape[0] === 0) {
-    throw new UsageError(
-      `Cannot use --id-classes ${
-        idClasses.join(",")
-      }: no training image has these labels`,
-    );
-  }
-  const half = options.testLimit === undefined
-    ? undefined
-    : Math.max(1, Math.floor(options.testLimit / 2));
-  return inVsOut(
-    { train: idTrain, test: pick(splits.test, true) },
-    pick(splits.test, false),
-    {
-      trainLimit: options.trainLimit,
-      idTestLimit: half,
-      oodTestLimit: half,
-      seed: options.seed,
-    },
-  );
-}
-
 type Loaded = Awaited<ReturnType<typeof loadData>>;
 
 /** Builds the protocol `which` asks for from loaded, labelled data. */
@@ -156,6 +110,13 @@ function buildProtocol(
   if (!splits) {
     throw new UsageError(
       `Cannot use --protocol in-vs-out: --data "${options.dataPath}" has no test split`,
+    );
+  }
+  if (!splits.train.labels?.some((y) => which.idClasses.includes(y))) {
+    throw new UsageError(
+      `Cannot use --id-classes ${
+        which.idClasses.join(",")
+      }: no training image has these labels`,
     );
   }
   const p = inVsOutByClass(splits, which.idClasses, {

@@ -2,7 +2,8 @@
  * The data layer: one {@linkcode Dataset} type (NHWC floats in `[0, 1]`),
  * byte-level parsers and file loaders for IDX (MNIST family), CIFAR
  * binaries, NumPy `.npy`/`.npz`, PNG/JPEG folders, the Mastcam and Galaxy
- * Zoo anomaly sets, evaluation protocols, and the bundled Fashion-MNIST
+ * Zoo anomaly sets, format detection ({@linkcode loadAny} reads any of
+ * them from a path), evaluation protocols, and the bundled Fashion-MNIST
  * subset.
  *
  * @example The bundled subset, one-class split on "Trouser"
@@ -41,12 +42,26 @@ export { loadMastcam } from "./mastcam.ts";
 export type { GalaxyZooOptions, GalaxyZooSplits } from "./galaxy_zoo.ts";
 export { loadGalaxyZoo } from "./galaxy_zoo.ts";
 export type {
+  InVsOutByClassOptions,
   InVsOutOptions,
   OneClassOptions,
   ProtocolSplit,
   Splits,
 } from "./protocols.ts";
-export { inVsOut, oneClass } from "./protocols.ts";
+export { inVsOut, inVsOutByClass, oneClass } from "./protocols.ts";
+export type {
+  DataFormat,
+  DataSourceProblem,
+  FileFormat,
+  LoadAnyOptions,
+  LoadedData,
+} from "./load_any.ts";
+export {
+  DATA_FORMATS,
+  DataSourceError,
+  detectFormat,
+  loadAny,
+} from "./load_any.ts";
 export type {
   FashionMnistOptions,
   FashionMnistSplits,

@@ -7,6 +7,8 @@
  * - {@linkcode inVsOut}: a whole in-distribution dataset is normal, another
  *   dataset is out-of-distribution (e.g. CIFAR-10 vs CIFAR-100); ID labels
  *   are kept for conditional models.
+ * - {@linkcode inVsOutByClass}: in-vs-out inside one labelled dataset, some
+ *   classes in-distribution and the rest out-of-distribution.
  *
  * @module
  */
@@ -302,4 +304,118 @@ export function inVsOut(
     testIsAnomaly,
     counts: { train: train.shape[0], testNormal: nId, testAnomaly: nOod },
   };
+}
+
+/** Options of {@linkcode inVsOutByClass}. */
+export interface InVsOutByClassOptions {
+  /**
+   * Keep at most this many ID training images (seeded draw).
+   * @default {undefined} (all)
+   */
+  trainLimit?: number;
+  /**
+   * Keep at most this many test images, split evenly between ID and OOD
+   * (`floor(testLimit / 2)` each, at least 1; seeded draws).
+   * @default {undefined} (all)
+   */
+  testLimit?: number;
+  /**
+   * Seed of every draw.
+   * @default {0}
+   */
+  seed?: number;
+}
+
+/**
+ * The semi-supervised in-vs-out protocol on one labelled dataset: the
+ * images of `idClasses` are in-distribution, relabelled `0 .. C-1` in the
+ * given order (so a class-conditional model gets `C` classes), and every
+ * other class is out-of-distribution. Then {@linkcode inVsOut} on the ID
+ * splits and the OOD test images: train on the ID train images, test on the
+ * ID test images followed by the OOD ones (label `-1`).
+ *
+ * @param splits Labelled `{ train, test }` splits of one dataset.
+ * @param idClasses The in-distribution labels, distinct, in the order that
+ *   gives their new labels.
+ * @param options Limits and seed.
+ * @returns Train (ID, relabelled), test (ID relabelled, then OOD with label
+ *   `-1`), `testIsAnomaly` (1 = OOD), counts.
+ * @throws {RangeError} When `idClasses` is empty, not distinct integers, a
+ *   split has no labels, no training image has an ID label, or a limit is
+ *   out of range.
+ *
+ * @example Classes 2 and 0 in, class 1 out
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inVsOutByClass } from "./protocols.ts";
+ *
+ * const mk = (labels: number[]) => ({
+ *   images: new Float32Array(labels.length),
+ *   shape: [labels.length, 1, 1, 1] as [number, number, number, number],
+ *   labels: Int32Array.from(labels),
+ * });
+ * const p = inVsOutByClass({ train: mk([0, 1, 2, 2]), test: mk([1, 2, 0]) }, [2, 0]);
+ * assert.deepEqual(Array.from(p.train.labels!), [1, 0, 0]);
+ * assert.deepEqual(Array.from(p.test.labels!), [0, 1, -1]);
+ * assert.deepEqual(Array.from(p.testIsAnomaly), [0, 0, 1]);
+ * ```
+ */
+export function inVsOutByClass(
+  splits: Splits,
+  idClasses: readonly number[],
+  options: InVsOutByClassOptions = {},
+): ProtocolSplit {
+  const fn = "build in-vs-out split by class";
+  checkCount(options.testLimit, "testLimit", fn);
+  if (
+    idClasses.length === 0 || !idClasses.every(Number.isInteger) ||
+    new Set(idClasses).size !== idClasses.length
+  ) {
+    throw new RangeError(
+      `Cannot ${fn}: "idClasses" must be distinct integers, at least one, found "${
+        idClasses.join(", ")
+      }"`,
+    );
+  }
+  assertDataset(splits.train, "train split");
+  assertDataset(splits.test, "test split");
+  if (!splits.train.labels || !splits.test.labels) {
+    throw new RangeError(`Cannot ${fn}: the train and test splits need labels`);
+  }
+  const remap = new Map(idClasses.map((c, i) => [c, i]));
+  const pick = (ds: Dataset, inside: boolean): Dataset => {
+    const labels = ds.labels!;
+    const out = subset(
+      ds,
+      indicesWhere(labels.length, (i) => remap.has(labels[i]) === inside),
+    );
+    if (inside) {
+      out.labels = Int32Array.from(out.labels!, (y) => remap.get(y)!);
+      if (ds.names) out.names = idClasses.map((c) => ds.names![c]);
+    }
+    return out;
+  };
+  const idTrain = pick(splits.train, true);
+  if (idTrain.shape[0] === 0) {
+    throw new RangeError(
+      `Cannot ${fn}: no training image has label "${
+        idClasses.join(", ")
+      }"; labels present are "${
+        [...new Set(splits.train.labels)].sort((a, b) => a - b).join(", ")
+      }"`,
+    );
+  }
+  const half = options.testLimit === undefined
+    ? undefined
+    : Math.max(1, Math.floor(options.testLimit / 2));
+  return inVsOut(
+    { train: idTrain, test: pick(splits.test, true) },
+    pick(splits.test, false),
+    {
+      trainLimit: options.trainLimit,
+      idTestLimit: half,
+      oodTestLimit: half,
+      seed: options.seed,
+    },
+  );
 }

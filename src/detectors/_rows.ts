@@ -5,7 +5,7 @@
  * @module
  */
 import { mulberry32 } from "../random.ts";
-import type { FeatureMatrix } from "./detector.ts";
+import type { FeatureMatrix } from "./feature_matrix.ts";
 
 /**
  * `0 .. rows-1` when `rows <= size`, else `size` of them drawn without

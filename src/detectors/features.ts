@@ -1,6 +1,7 @@
 /**
  * Feature extractors: how a detector turns a {@linkcode Dataset} of images
- * into the feature matrix it works on, raw pixels or the latent means of a
+ * into the feature matrix it works on beyond raw pixels (those are
+ * `pixelFeatures` in `feature_matrix.ts`), e.g. the latent means of a
  * trained {@linkcode VaeModel}.
  *
  * @module
@@ -8,11 +9,36 @@
 import type { Dataset } from "../data/dataset.ts";
 import { assertDataset } from "../data/dataset.ts";
 import type { VaeModel } from "../model/vae_model.ts";
-import type { FeatureMatrix } from "./detector.ts";
+import type { FeatureMatrix } from "./feature_matrix.ts";
 
 /**
  * Maps a {@linkcode Dataset} to a feature matrix (one row per image). Pass
  * one as a detector's `features` option.
+ *
+ * @example A one-feature extractor: each image's mean intensity
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectBackend } from "../backend.ts";
+ * import type { Dataset } from "../data/dataset.ts";
+ * import type { FeatureExtractor } from "./features.ts";
+ * import { KnnDetector } from "./knn_detector.ts";
+ * await selectBackend("wasm");
+ *
+ * const meanIntensity: FeatureExtractor = {
+ *   name: "mean intensity",
+ *   extract(ds: Dataset) {
+ *     const [n] = ds.shape;
+ *     const size = ds.images.length / n;
+ *     const data = new Float32Array(n);
+ *     for (let i = 0; i < ds.images.length; i++) data[Math.floor(i / size)] += ds.images[i] / size;
+ *     return Promise.resolve({ data, rows: n, cols: 1 });
+ *   },
+ * };
+ * const images = Float32Array.from({ length: 8 * 4 }, (_, i) => (i % 5) / 5);
+ * const ds: Dataset = { images, shape: [8, 2, 2, 1] };
+ * using det = await new KnnDetector({ k: 2, features: meanIntensity }).fit(ds);
+ * assert.equal(det.nFeatures, 1);
+ * ```
  */
 export interface FeatureExtractor {
   /** What the features are, for messages, e.g. `"latent mu (n = 128)"`. */
@@ -23,30 +49,6 @@ export interface FeatureExtractor {
    * @returns One row per image.
    */
   extract(ds: Dataset): Promise<FeatureMatrix>;
-}
-
-/**
- * Raw-pixel features: each image flattened to its `H * W * C` values (NHWC
- * order), without copying.
- *
- * @param ds The images.
- * @returns `{ data: ds.images, rows: N, cols: H * W * C }`.
- * @throws {ShapeError} When the dataset's arrays disagree with its shape.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pixelFeatures } from "./features.ts";
- *
- * const m = pixelFeatures({ images: new Float32Array(12), shape: [3, 2, 2, 1] });
- * assert.equal(m.rows, 3);
- * assert.equal(m.cols, 4);
- * ```
- */
-export function pixelFeatures(ds: Dataset): FeatureMatrix {
-  assertDataset(ds);
-  const [n, h, w, c] = ds.shape;
-  return { data: ds.images, rows: n, cols: h * w * c };
 }
 
 /** Options of {@linkcode LatentFeatures}. */

@@ -4,11 +4,9 @@
  *
  * @module
  */
-import {
-  BaseDetector,
-  type DetectorOptions,
-  type FeatureMatrix,
-} from "./detector.ts";
+import { BaseDetector } from "./base_detector.ts";
+import type { DetectorOptions } from "./detector.ts";
+import type { FeatureMatrix } from "./feature_matrix.ts";
 import { mulberry32 } from "../random.ts";
 
 /** Options of {@linkcode IsolationForest}. */

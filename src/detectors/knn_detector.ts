@@ -9,11 +9,9 @@ import { tf } from "../tf.ts";
 import type { Tensor1D, Tensor2D } from "../tf.ts";
 import { gatherRows, sampleRows } from "./_rows.ts";
 import { type HeapScan, heapScan, heapView } from "../kernels/wasm_scan.ts";
-import {
-  BaseDetector,
-  type DetectorOptions,
-  type FeatureMatrix,
-} from "./detector.ts";
+import { BaseDetector } from "./base_detector.ts";
+import type { DetectorOptions } from "./detector.ts";
+import type { FeatureMatrix } from "./feature_matrix.ts";
 
 /** Options of {@linkcode KnnDetector}. */
 export interface KnnDetectorOptions extends DetectorOptions {

@@ -8,11 +8,9 @@ import { tf } from "../tf.ts";
 import type { Tensor1D, Tensor4D } from "../tf.ts";
 import type { VaeModel } from "../model/vae_model.ts";
 import { ShapeError } from "../errors.ts";
-import {
-  BaseDetector,
-  type DetectorOptions,
-  type FeatureMatrix,
-} from "./detector.ts";
+import { BaseDetector } from "./base_detector.ts";
+import type { DetectorOptions } from "./detector.ts";
+import type { FeatureMatrix } from "./feature_matrix.ts";
 import { gatherRows, sampleRows } from "./_rows.ts";
 
 /** Options of {@linkcode ReconstructionDetector}. */

@@ -9,7 +9,7 @@
 import { ensureBackend } from "../backend.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { assertDataset } from "../data/dataset.ts";
-import type { FeatureMatrix } from "../detectors/detector.ts";
+import type { FeatureMatrix } from "../detectors/feature_matrix.ts";
 import { KnnDetector } from "../detectors/knn_detector.ts";
 import { IsolationForest } from "../detectors/isolation_forest.ts";
 import type { LossPreset } from "../loss.ts";

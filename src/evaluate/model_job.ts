@@ -8,7 +8,7 @@
  * @module
  */
 import type { Dataset } from "../data/dataset.ts";
-import type { FeatureMatrix } from "../detectors/detector.ts";
+import type { FeatureMatrix } from "../detectors/feature_matrix.ts";
 import { ReconstructionDetector } from "../detectors/reconstruction_detector.ts";
 import { VaeModel } from "../model/vae_model.ts";
 import { type EpochLog, type TrainOptions, trainVAE } from "../train.ts";

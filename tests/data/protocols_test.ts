@@ -1,7 +1,7 @@
 import { assert, deepEqual, equal, throws } from "../_assert.ts";
 import { ShapeError } from "../../src/errors.ts";
 import type { Dataset } from "../../src/data/dataset.ts";
-import { inVsOut, oneClass } from "../../src/data/protocols.ts";
+import { inVsOut, inVsOutByClass, oneClass } from "../../src/data/protocols.ts";
 
 /** n images of 1x1x1 whose pixel is i/100 (so a pick can be traced), labels given. */
 function toy(labels: number[], offset = 0): Dataset {
@@ -84,4 +84,66 @@ Deno.test("inVsOut() keeps ID labels, appends OOD as -1, and checks sizes", () =
   equal(limited.counts.testAnomaly, 1);
   const big: Dataset = { images: new Float32Array(4), shape: [1, 2, 2, 1] };
   throws(() => inVsOut({ train: idTrain, test: idTest }, big), ShapeError);
+});
+
+Deno.test("inVsOutByClass() relabels the ID classes in order and appends the rest as OOD", () => {
+  const train = toy([0, 1, 2, 3, 2, 0]);
+  const test = toy([3, 0, 1, 2], 50);
+  const p = inVsOutByClass({ train, test }, [2, 0]);
+  deepEqual(p.train.ids, ["0", "2", "4", "5"]);
+  deepEqual(Array.from(p.train.labels!), [1, 0, 0, 1]);
+  deepEqual(p.test.ids, ["51", "53", "50", "52"]);
+  deepEqual(Array.from(p.test.labels!), [1, 0, -1, -1]);
+  deepEqual(Array.from(p.testIsAnomaly), [0, 0, 1, 1]);
+  deepEqual(p.counts, { train: 4, testNormal: 2, testAnomaly: 2 });
+});
+
+Deno.test("inVsOutByClass() keeps the ID class names in the new order", () => {
+  const names = ["a", "b", "c"];
+  const p = inVsOutByClass(
+    { train: { ...toy([0, 1, 2]), names }, test: { ...toy([2, 1]), names } },
+    [2, 1],
+  );
+  deepEqual(p.train.names, ["c", "b"]);
+});
+
+Deno.test("inVsOutByClass() splits testLimit evenly between ID and OOD", () => {
+  const labels = Array.from({ length: 40 }, (_, i) => i % 4);
+  const p = inVsOutByClass(
+    { train: toy(labels), test: toy(labels, 100) },
+    [0],
+    { testLimit: 9, trainLimit: 3, seed: 1 },
+  );
+  deepEqual(p.counts, { train: 3, testNormal: 4, testAnomaly: 4 });
+  const q = inVsOutByClass(
+    { train: toy(labels), test: toy(labels, 100) },
+    [0],
+    { testLimit: 9, trainLimit: 3, seed: 1 },
+  );
+  deepEqual(q.test.ids, p.test.ids);
+});
+
+Deno.test("inVsOutByClass() rejects bad classes and unlabelled splits", () => {
+  const train = toy([0, 1, 2]);
+  const test = toy([0, 1]);
+  throws(() => inVsOutByClass({ train, test }, [7, 8]), {
+    name: "RangeError",
+    message:
+      'Cannot build in-vs-out split by class: no training image has label "7, 8"; labels present are "0, 1, 2"',
+  });
+  for (const bad of [[], [1, 1], [0.5]]) {
+    throws(() => inVsOutByClass({ train, test }, bad), {
+      name: "RangeError",
+      message: /"idClasses" must be distinct integers, at least one/,
+    });
+  }
+  const { labels: _, ...unlabelled } = test;
+  throws(
+    () => inVsOutByClass({ train, test: unlabelled }, [0]),
+    /the train and test splits need labels/,
+  );
+  throws(
+    () => inVsOutByClass({ train, test }, [0], { testLimit: -1 }),
+    RangeError,
+  );
 });

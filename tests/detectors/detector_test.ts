@@ -1,18 +1,7 @@
-import {
-  assert,
-  assertClose,
-  deepEqual,
-  equal,
-  rejects,
-  throws,
-} from "../_assert.ts";
-import {
-  type BaseDetector,
-  type Detector,
-  type FeatureMatrix,
-  quantile,
-  toFeatureMatrix,
-} from "../../src/detectors/detector.ts";
+import { assert, deepEqual, equal, rejects, throws } from "../_assert.ts";
+import type { BaseDetector } from "../../src/detectors/base_detector.ts";
+import type { Detector } from "../../src/detectors/detector.ts";
+import { quantile } from "../../src/detectors/quantile.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import { IsolationForest } from "../../src/detectors/isolation_forest.ts";
 import { ReconstructionDetector } from "../../src/detectors/reconstruction_detector.ts";
@@ -162,32 +151,6 @@ Deno.test("BaseDetector uses thresholdQuantile over contamination", async () => 
   equal(det.threshold, 1.5);
   det.dispose();
   throws(() => new IsolationForest({ thresholdQuantile: 1.5 }), RangeError);
-});
-
-Deno.test("quantile() matches numpy's linear quantile", () => {
-  // numpy.quantile([3, 1, 4, 1, 5, 9, 2, 6], [0, 0.1, 0.5, 0.95, 1])
-  const v = [3, 1, 4, 1, 5, 9, 2, 6];
-  assertClose([0, 0.1, 0.5, 0.95, 1].map((q) => quantile(v, q)), [
-    1,
-    1,
-    3.5,
-    7.949999999999999,
-    9,
-  ], {
-    atol: 1e-12,
-  });
-  throws(() => quantile([], 0.5), RangeError);
-});
-
-Deno.test("toFeatureMatrix() rejects ragged and mis-sized input", async () => {
-  await rejects(() => toFeatureMatrix([[1, 2], [3]], "fit X"), {
-    name: "ShapeError",
-    message:
-      'Cannot fit X: "x" must be N x D nested arrays, row "1" has length "1" instead of "2"',
-  });
-  const bad: FeatureMatrix = { data: new Float32Array(5), rows: 2, cols: 3 };
-  await rejects(() => toFeatureMatrix(bad), ShapeError);
-  await rejects(() => toFeatureMatrix([]), ShapeError);
 });
 
 // ---------------------------------------------------------------- real data

@@ -1,31 +1,13 @@
-import { assert, assertClose, deepEqual, equal, throws } from "../_assert.ts";
-import { tf } from "../../src/tf.ts";
-import { LatentFeatures, pixelFeatures } from "../../src/detectors/features.ts";
-import { isDataset, toFeatureMatrix } from "../../src/detectors/detector.ts";
+import { assertClose, deepEqual, equal, throws } from "../_assert.ts";
+import { LatentFeatures } from "../../src/detectors/features.ts";
+import { pixelFeatures } from "../../src/detectors/feature_matrix.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
 import { IsolationForest } from "../../src/detectors/isolation_forest.ts";
 import { images } from "./_images.ts";
 import { VaeModel } from "../../src/model/vae_model.ts";
-import { ShapeError } from "../../src/errors.ts";
 import { selectBackend } from "../../src/backend.ts";
 
 await selectBackend("wasm", { wasmThreads: 1 });
-
-Deno.test("pixelFeatures() flattens a dataset without copying", async () => {
-  const ds = images(5, 1);
-  const m = pixelFeatures(ds);
-  assert.ok(m.data === ds.images);
-  deepEqual([m.rows, m.cols], [5, 64]);
-  assert.ok(isDataset(ds));
-  const z = tf.zeros([1, 1]) as tf.Tensor2D;
-  assert.ok(!isDataset(z));
-  z.dispose();
-  equal((await toFeatureMatrix(ds)).cols, 64);
-  throws(
-    () => pixelFeatures({ images: new Float32Array(3), shape: [1, 2, 2, 1] }),
-    ShapeError,
-  );
-});
 
 Deno.test("LatentFeatures.extract() returns model.encode()'s mu", async () => {
   using model = VaeModel.create({

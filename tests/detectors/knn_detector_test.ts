@@ -1,7 +1,7 @@
 import { assert, assertClose, equal, rejects, throws } from "../_assert.ts";
 import { tf } from "../../src/tf.ts";
 import { KnnDetector } from "../../src/detectors/knn_detector.ts";
-import type { FeatureMatrix } from "../../src/detectors/detector.ts";
+import type { FeatureMatrix } from "../../src/detectors/feature_matrix.ts";
 import { NotFittedError } from "../../src/errors.ts";
 import { mulberry32 } from "../../src/random.ts";
 import { selectBackend } from "../../src/backend.ts";
