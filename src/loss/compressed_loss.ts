@@ -17,6 +17,7 @@ import {
   planLabels,
   rollRows,
 } from "./_labels.ts";
+import { gaussianKl } from "./gaussian_kl.ts";
 
 /** The two named presets of METHOD.md §2.1. */
 export type LossPreset = "paper" | "authors";
@@ -647,13 +648,13 @@ export function compressedLoss(
       };
     }
     if (r.variant === "vae") {
+      // through gaussianKl, with the variance sigma^2 this loss has always
+      // used (exp(logVar) would differ from it by float32 rounding)
       const logVar = tf.mul(tf.log(tf.maximum(sigma, r.sigmaFloor)), 2);
-      const e = tf.mul(
-        tf.sub(tf.add(tf.square(mu), tf.square(sigma)), tf.add(logVar, 1)),
-        0.5,
-      );
-      const perRow = r.vaeReduce === "sum" ? tf.sum(e, 1) : tf.mean(e, 1);
-      const gaussian = tf.mean(perRow) as Scalar;
+      const gaussian = gaussianKl(mu, logVar as Tensor2D, {
+        reduce: r.vaeReduce,
+        variance: tf.square(sigma) as Tensor2D,
+      });
       return {
         total: tf.clone(gaussian) as Scalar,
         parts: {
