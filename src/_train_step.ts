@@ -12,6 +12,7 @@ import {
   normaliseToSphere,
 } from "./loss.ts";
 import type { ModelConfig } from "./model/resnet.ts";
+import { variantNormalisesZ } from "./presets.ts";
 import type { ResolvedTrainOptions } from "./train.ts";
 
 /**
@@ -109,7 +110,7 @@ export function forward(
     // tfjs treats seed 0 as "unseeded" (Math.random): keep it positive
     const eps = tf.randomNormal(mu.shape, 0, 1, "float32", ctx.noiseSeed + 1);
     z = tf.add(mu, tf.mul(sigma, eps)) as Tensor2D;
-    if (opts.variant !== "vae") z = normaliseToSphere(z);
+    if (variantNormalisesZ(opts.variant)) z = normaliseToSphere(z);
   }
   const xHat = net.decoder.apply(z, { training: true }) as tf.Tensor;
   const rec = reconstructionError(x, xHat, opts.reconstruction);

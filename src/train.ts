@@ -36,6 +36,18 @@ import {
 } from "./model/io.ts";
 import { type JsonObject, VaeModel } from "./model/vae_model.ts";
 import { Progress, type ProgressMode } from "./progress.ts";
+import {
+  DEFAULT_EPOCHS,
+  DEFAULT_LATENT_DIM,
+  DEFAULT_PRESET,
+  DEFAULT_VARIANT,
+  isPreset,
+  isVariant,
+  PRESET_DEFAULTS,
+  PRESETS,
+  variantNormalisesZ,
+  VARIANTS,
+} from "./presets.ts";
 import { DataFormatError, ShapeError } from "./errors.ts";
 
 /** Options of {@linkcode trainVAE}. Defaults depend on `preset` where noted. */
@@ -243,9 +255,6 @@ export interface ResolvedTrainOptions {
   validationSplit: number;
 }
 
-const VARIANTS: readonly LossVariant[] = ["compressed", "vmf", "vae", "ae"];
-const PRESETS: readonly LossPreset[] = ["authors", "paper"];
-
 function nonNegativeInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 0) {
     throw new RangeError(
@@ -266,6 +275,9 @@ function positiveInt(name: string, v: number): number {
 
 /**
  * Applies the defaults of {@linkcode TrainOptions} in one place and validates.
+ * The per-preset values come from `PRESET_DEFAULTS` (`src/presets.ts`); this
+ * is where a training run resolves its preset, variant and latent size, and
+ * everything below it (model, loss) gets them explicitly.
  *
  * @param options Training options.
  * @returns The resolved options.
@@ -283,22 +295,24 @@ function positiveInt(name: string, v: number): number {
 export function resolveTrainOptions(
   options: TrainOptions = {},
 ): ResolvedTrainOptions {
-  const preset = options.preset ?? "authors";
-  if (!PRESETS.includes(preset)) {
+  const preset = options.preset ?? DEFAULT_PRESET;
+  if (!isPreset(preset)) {
     throw new RangeError(
-      `Cannot train: unknown preset "${preset}"; use "authors" or "paper"`,
+      `Cannot train: unknown preset "${preset}"; use ${
+        PRESETS.map((p) => `"${p}"`).join(" or ")
+      }`,
     );
   }
-  const variant = options.variant ?? "compressed";
-  if (!VARIANTS.includes(variant)) {
+  const variant = options.variant ?? DEFAULT_VARIANT;
+  if (!isVariant(variant)) {
     throw new RangeError(
       `Cannot train: unknown variant "${variant}"; use one of ${
         VARIANTS.join(", ")
       }`,
     );
   }
-  const authors = preset === "authors";
-  const learningRate = options.learningRate ?? (authors ? 2e-4 : 1e-3);
+  const d = PRESET_DEFAULTS[preset].train;
+  const learningRate = options.learningRate ?? d.learningRate;
   if (!(learningRate > 0)) {
     throw new RangeError(
       `Cannot train: "learningRate" must be > 0, got ${learningRate}`,
@@ -319,19 +333,19 @@ export function resolveTrainOptions(
     preset,
     variant,
     radiusOnly: options.radiusOnly ?? false,
-    latentDim: positiveInt("latentDim", options.latentDim ?? 128),
-    epochs: positiveInt("epochs", options.epochs ?? 10),
-    batchSize: positiveInt(
-      "batchSize",
-      options.batchSize ?? (authors ? 200 : 128),
+    latentDim: positiveInt(
+      "latentDim",
+      options.latentDim ?? DEFAULT_LATENT_DIM,
     ),
+    epochs: positiveInt("epochs", options.epochs ?? DEFAULT_EPOCHS),
+    batchSize: positiveInt("batchSize", options.batchSize ?? d.batchSize),
     learningRate,
-    lrMilestones: options.lrMilestones ?? (authors ? [280, 450] : []),
+    lrMilestones: options.lrMilestones ?? [...d.lrMilestones],
     beta: options.beta ?? null,
     warmup: options.warmup ?? null,
     semiSupervised: options.semiSupervised ?? false,
     loss: { ...(options.loss ?? {}) },
-    reconstruction: options.reconstruction ?? "sum",
+    reconstruction: options.reconstruction ?? d.reconstruction,
     seed: nonNegativeInt("seed", options.seed ?? 0),
     validationSplit,
   };
@@ -998,9 +1012,7 @@ async function validate(
     const [rec, kl] = tf.tidy(() => {
       const out = net.encoder.apply(x, { training: false }) as Tensor2D;
       const { mu, sigma } = splitHead(out, opts.latentDim);
-      const z = opts.variant === "compressed" || opts.variant === "vmf"
-        ? normaliseToSphere(mu)
-        : mu;
+      const z = variantNormalisesZ(opts.variant) ? normaliseToSphere(mu) : mu;
       const xHat = net.decoder.apply(z, { training: false }) as tf.Tensor;
       const labels = opts.semiSupervised
         ? Int32Array.from(part, (i) => ds.labels![i])

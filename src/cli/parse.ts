@@ -6,7 +6,18 @@
  */
 import { isBackendChoice } from "../backend.ts";
 import type { BackendChoice } from "../backend.ts";
-import type { LossPreset, LossVariant } from "../loss.ts";
+import {
+  DEFAULT_EPOCHS,
+  DEFAULT_LATENT_DIM,
+  DEFAULT_PRESET,
+  DEFAULT_VARIANT,
+  type LossPreset,
+  type LossVariant,
+  PRESET_DEFAULTS,
+  type PresetDefaults,
+  PRESETS,
+  VARIANTS,
+} from "../presets.ts";
 import {
   choiceFlag,
   type FlagSpec,
@@ -117,8 +128,22 @@ export const COMMANDS = [
   "info",
 ] as const;
 
-const VARIANTS: readonly LossVariant[] = ["compressed", "vmf", "vae", "ae"];
-const PRESETS: readonly LossPreset[] = ["authors", "paper"];
+/** `["a", "b", "c"]` -> `"a, b or c"`. */
+function orList(names: readonly string[]): string {
+  return names.length < 2
+    ? names.join("")
+    : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+
+/** A number as help shows it: `2e-4` rather than `0.0002`. */
+function helpNumber(x: number): string {
+  return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential() : String(x);
+}
+
+/** A per-preset default for help, read from the table: "authors 200, paper 128". */
+function perPreset(value: (d: PresetDefaults) => string): string {
+  return PRESETS.map((p) => `${p} ${value(PRESET_DEFAULTS[p])}`).join(", ");
+}
 
 const DATA_FLAGS: Record<string, FlagSpec> = {
   data: {
@@ -139,43 +164,45 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   variant: {
     type: "string",
     value: "V",
-    default: "compressed",
-    help: "compressed, vmf, vae or ae",
+    default: DEFAULT_VARIANT,
+    help: orList(VARIANTS),
   },
   preset: {
     type: "string",
     value: "P",
-    default: "authors",
-    help: "loss preset: authors or paper",
+    default: DEFAULT_PRESET,
+    help: `loss preset: ${orList(PRESETS)}`,
   },
   latent: {
     type: "string",
     value: "N",
-    default: "128",
+    default: String(DEFAULT_LATENT_DIM),
     help: "latent dimension n",
   },
   epochs: {
     type: "string",
     value: "N",
-    default: "10",
+    default: String(DEFAULT_EPOCHS),
     help: "training epochs",
   },
   "batch-size": {
     type: "string",
     value: "N",
-    default: "authors 200, paper 128",
+    default: perPreset((d) => String(d.train.batchSize)),
     help: "mini-batch size",
   },
   lr: {
     type: "string",
     value: "X",
-    default: "authors 2e-4, paper 1e-3",
+    default: perPreset((d) => helpNumber(d.train.learningRate)),
     help: "Adam learning rate",
   },
   beta: {
     type: "string",
     value: "X",
-    default: "authors auto, paper 1",
+    default: perPreset((d) =>
+      d.train.beta.kind === "auto" ? "auto" : helpNumber(d.train.beta.betaMax)
+    ),
     help: "KL weight (see trainVAE)",
   },
   widths: {

@@ -6,7 +6,7 @@
 import { selectBackend } from "../backend.ts";
 import { oneClass } from "../data/protocols.ts";
 import { type TrainOptions, trainVAE } from "../train.ts";
-import { classSpacing } from "../loss.ts";
+import { classSpacing, DEFAULT_LATENT_DIM } from "../presets.ts";
 import type { Command, TrainFlags } from "./parse.ts";
 import { readConfig } from "./parse.ts";
 import { loadData } from "./_data.ts";
@@ -55,7 +55,7 @@ export function checkRollFits(
     opts.preset,
     (opts.loss as { spacing?: number } | undefined)?.spacing,
   );
-  const n = opts.latentDim ?? 128;
+  const n = opts.latentDim ?? DEFAULT_LATENT_DIM;
   if (n < classes * spacing) {
     throw new UsageError(
       `Cannot use --latent ${n}: ${classes} ${what} with spacing ${spacing} need n >= ${

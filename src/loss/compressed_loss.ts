@@ -9,6 +9,7 @@ import { tf } from "../tf.ts";
 import type { Scalar, Tensor2D } from "../tf.ts";
 import { angleCosines } from "../hyperspherical.ts";
 import {
+  type BatchStats,
   batchStats,
   checkPair,
   type LabelPlan,
@@ -17,75 +18,50 @@ import {
   planLabels,
   rollRows,
 } from "./_labels.ts";
+import {
+  type AngleWeightsKind,
+  type BatchStdKind,
+  classSpacing,
+  type ClassStatsKind,
+  type CompressedLossGains,
+  type CompressedLossTermGains,
+  DEFAULT_PRESET,
+  DEFAULT_VARIANT,
+  type LossDefaults,
+  type LossPreset,
+  type LossVariant,
+  type MeanWeightingKind,
+  type MuAngleStdTargetKind,
+  PRESET_DEFAULTS,
+  PRESETS,
+  type StdPenaltyKind,
+  type VaeReduceKind,
+  VARIANT_TRAITS,
+  VARIANTS,
+} from "../presets.ts";
+import { gaussianKl } from "./gaussian_kl.ts";
 
-/** The two named presets of METHOD.md §2.1. */
-export type LossPreset = "paper" | "authors";
-/** The model variants of METHOD.md §2. */
-export type LossVariant = "compressed" | "vmf" | "vae" | "ae";
-/** Batch standard deviation: divide by N (`"biased"`) or N - 1 (`"unbiased"`). */
-export type BatchStdKind = "biased" | "unbiased";
-/**
- * Penalty on a batch std `S` with target `b`: `"square"` is `(S - b)^2`;
- * `"log"` is `f(S + 1 - b)` (and `f(S / b)` for the sigma radius) with
- * `f(s) = s^2 - ln(s^2) - 1`.
- */
-export type StdPenaltyKind = "square" | "log";
-/**
- * Angle weights: `"paper"` is `w_k = 1 / sqrt(k + 1)`, `"authors"` is
- * `beta_k = 50 sqrt(n) / sqrt(k)`, k = 1..n-1; or one number per angle.
- */
-export type AngleWeightsKind = "paper" | "authors" | readonly number[];
-/**
- * Per-angle weights of the mu mean terms: `"uniform"` (1 each) or
- * `"authors"` (100 on the first angle, 1 on angles 2..n-2, 0 on the last;
- * past epoch 100: 150 and `sqrt(epoch - 101) + 1`).
- */
-export type MeanWeightingKind = "uniform" | "authors";
-/**
- * Batch statistics of the mu angles under the class roll: over the whole
- * batch (`"pooled"`) or per class, summed over classes (`"perClass"`).
- */
-export type ClassStatsKind = "pooled" | "perClass";
-
-/** The eight inner gains of METHOD.md §2 (A_mu, B_mu, A_sig, ... B_sig,r). */
-export interface CompressedLossGains {
-  /** A_mu: mean terms of the mu angles. */
-  muAngleMean: number;
-  /** B_mu: std terms of the mu angles. */
-  muAngleStd: number;
-  /** A_sig: mean terms of the sigma angles. */
-  sigmaAngleMean: number;
-  /** B_sig: std terms of the sigma angles. */
-  sigmaAngleStd: number;
-  /** A_mu,r: mean of the mu radius. */
-  muRadiusMean: number;
-  /** B_mu,r: std of the mu radius. */
-  muRadiusStd: number;
-  /** A_sig,r: mean of the sigma radius. */
-  sigmaRadiusMean: number;
-  /** B_sig,r: std of the sigma radius. */
-  sigmaRadiusStd: number;
-}
-
-/**
- * The four outer gains, one per group of terms (the authors'
- * `KL = 1000 Phi_mu + 300 R_mu + G_sig Phi_sig + 500 R_sig`).
- */
-export interface CompressedLossTermGains {
-  /** Multiplies the mu-angle terms (authors: 1000). */
-  anglesMu: number;
-  /** Multiplies the mu-radius terms (authors: 300). */
-  radiusMu: number;
-  /** Multiplies the sigma-angle terms: G_sig (authors: 5e5). */
-  anglesSigma: number;
-  /** Multiplies the sigma-radius terms (authors: 500). */
-  radiusSigma: number;
-}
+// The preset and variant names, the option kinds and the gains live with
+// every other preset default in ../presets.ts; they are re-exported here for
+// the loss's users.
+export type {
+  AngleWeightsKind,
+  BatchStdKind,
+  ClassStatsKind,
+  CompressedLossGains,
+  CompressedLossTermGains,
+  LossPreset,
+  LossVariant,
+  MeanWeightingKind,
+  StdPenaltyKind,
+} from "../presets.ts";
+export { classSpacing } from "../presets.ts";
 
 /**
  * Options of {@linkcode compressedLoss}. `preset` sets every other option;
  * any option given explicitly overrides the preset's value. "paper" /
- * "authors" below give each preset's value.
+ * "authors" below give each preset's value, read from `PRESET_DEFAULTS`
+ * (`src/presets.ts`), the one table of them.
  */
 export interface CompressedLossOptions {
   /**
@@ -176,7 +152,7 @@ export interface CompressedLossOptions {
    * or `"isotropic"` (`u_k = 1/sqrt(n-k+1)`).
    * @default {paper: "zero", authors: "isotropic"}
    */
-  muAngleStdTarget?: "zero" | "isotropic";
+  muAngleStdTarget?: MuAngleStdTargetKind;
   /**
    * a_mu,r: target mean of the mu radius.
    * @default {paper: sqrt(n), authors: sqrt(n - 0.5)}
@@ -238,7 +214,7 @@ export interface CompressedLossOptions {
    * Reduction over dimensions of the `vae` variant's Gaussian KL.
    * @default {paper: "sum", authors: "mean"}
    */
-  vaeReduce?: "sum" | "mean";
+  vaeReduce?: VaeReduceKind;
   /**
    * Floor on sigma inside `ln(sigma^2)` of the `vae` variant.
    * @default {1e-20}
@@ -299,35 +275,8 @@ interface Resolved {
   classStats: ClassStatsKind;
   rollSigma: boolean;
   allowMissingClasses: boolean;
-  vaeReduce: "sum" | "mean";
+  vaeReduce: VaeReduceKind;
   sigmaFloor: number;
-}
-
-/**
- * Latent axes between two class poles under the semi-supervised class roll:
- * the given `spacing`, else the preset's default (`authors` 10 as in the
- * released code, `paper` 11 as in METHOD.md). The roll needs
- * `n >= classes * spacing`.
- *
- * @param preset The loss preset.
- * @param spacing An explicit spacing, which wins.
- * @returns The spacing in latent axes.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { classSpacing } from "./compressed_loss.ts";
- *
- * assert.equal(classSpacing("authors"), 10);
- * assert.equal(classSpacing("paper"), 11);
- * assert.equal(classSpacing("paper", 4), 4);
- * ```
- */
-export function classSpacing(
-  preset: LossPreset = "authors",
-  spacing?: number,
-): number {
-  return spacing ?? (preset === "authors" ? 10 : 11);
 }
 
 const FN = "compressedLoss";
@@ -343,7 +292,11 @@ function finite(name: string, v: number, min = -Infinity): number {
   return v;
 }
 
-function oneOf<T extends string>(name: string, v: T, allowed: T[]): T {
+function oneOf<T extends string>(
+  name: string,
+  v: T,
+  allowed: readonly T[],
+): T {
   if (!allowed.includes(v)) {
     throw new RangeError(
       `Cannot compute ${FN}: "${name}" must be one of ${
@@ -354,175 +307,163 @@ function oneOf<T extends string>(name: string, v: T, allowed: T[]): T {
   return v;
 }
 
-/** Applies the preset, then the overrides, in one place. */
-function resolve(o: CompressedLossOptions, n: number): Resolved {
-  const preset = oneOf("preset", o.preset ?? "authors", ["paper", "authors"]);
-  const a = preset === "authors";
-  const variant = oneOf("variant", o.variant ?? "compressed", [
-    "compressed",
-    "vmf",
-    "vae",
-    "ae",
-  ]);
-  const m = n - 1;
-  const ks = Array.from({ length: m }, (_, i) => i + 1);
-  const iso = ks.map((k) => 1 / Math.sqrt(n - k + 1));
+/** The string options that take a preset default, with their allowed values. */
+const CHOICES = {
+  batchStd: ["biased", "unbiased"],
+  stdPenalty: ["square", "log"],
+  meanWeighting: ["uniform", "authors"],
+  muAngleStdTarget: ["zero", "isotropic"],
+  classStats: ["pooled", "perClass"],
+  vaeReduce: ["sum", "mean"],
+} as const satisfies {
+  [K in keyof LossDefaults]?: readonly LossDefaults[K][];
+};
+type ChoiceKey = keyof typeof CHOICES;
 
-  const weights = o.angleWeights ?? (a ? "authors" : "paper");
-  let angleWeights: number[];
-  if (weights === "paper") angleWeights = ks.map((k) => 1 / Math.sqrt(k + 1));
-  else if (weights === "authors") {
-    angleWeights = ks.map((k) => 50 * Math.sqrt(n) / Math.sqrt(k));
-  } else if (Array.isArray(weights)) {
-    if (weights.length !== m) {
-      throw new RangeError(
-        `Cannot compute ${FN}: "angleWeights" must have n - 1 = ${m} entries, got ${weights.length}`,
-      );
-    }
-    angleWeights = weights.map((w, i) => finite(`angleWeights[${i}]`, w));
-  } else {
+/** The number options that take a preset default, with their minimum. */
+const NUMBERS = {
+  cosineEpsilon: 0,
+  zeroTailCosine: -Infinity,
+  stdEpsilon: 0,
+  sigma0: 0,
+  sigmaRadiusStdTarget: 0,
+  sigmaFloor: 0,
+} as const satisfies { [K in keyof LossDefaults]?: number };
+type NumberKey = keyof typeof NUMBERS;
+
+/** Angle indices k = 1..n-1. */
+function angleIndices(n: number): number[] {
+  return Array.from({ length: n - 1 }, (_, i) => i + 1);
+}
+
+/** The weights w_k of the named kind, or the given ones validated. */
+function angleWeightsOf(weights: AngleWeightsKind, n: number): number[] {
+  const ks = angleIndices(n);
+  if (weights === "paper") return ks.map((k) => 1 / Math.sqrt(k + 1));
+  if (weights === "authors") {
+    return ks.map((k) => 50 * Math.sqrt(n) / Math.sqrt(k));
+  }
+  if (!Array.isArray(weights)) {
     throw new RangeError(
       `Cannot compute ${FN}: "angleWeights" must be "paper", "authors" or an array of n - 1 numbers, got "${weights}"`,
     );
   }
+  if (weights.length !== n - 1) {
+    throw new RangeError(
+      `Cannot compute ${FN}: "angleWeights" must have n - 1 = ${
+        n - 1
+      } entries, got ${weights.length}`,
+    );
+  }
+  return weights.map((w, i) => finite(`angleWeights[${i}]`, w));
+}
 
-  const epoch = o.epoch ?? 0;
+/** The per-angle weights m_k of the mu mean terms at `epoch`. */
+function meanWeightsOf(
+  kind: MeanWeightingKind,
+  epoch: number,
+  n: number,
+): number[] {
   if (!Number.isInteger(epoch) || epoch < 0) {
     throw new RangeError(
       `Cannot compute ${FN}: "epoch" must be an integer >= 0, got ${epoch}`,
     );
   }
-  const weighting = oneOf(
-    "meanWeighting",
-    o.meanWeighting ?? (a ? "authors" : "uniform"),
-    ["uniform", "authors"],
-  );
-  let muMeanWeights: number[];
-  if (weighting === "uniform") muMeanWeights = ks.map(() => 1);
-  else {
-    const late = epoch > 100;
-    const first = late ? 150 : 100;
-    const rest = late ? Math.sqrt(epoch - 101) + 1 : 1;
-    // angle 1 always; angles 2..n-2 `rest`; the last angle n-1 left out
-    muMeanWeights = ks.map((k) => (k === 1 ? first : k <= n - 2 ? rest : 0));
-  }
+  const ks = angleIndices(n);
+  if (kind === "uniform") return ks.map(() => 1);
+  const late = epoch > 100;
+  const first = late ? 150 : 100;
+  const rest = late ? Math.sqrt(epoch - 101) + 1 : 1;
+  // angle 1 always; angles 2..n-2 `rest`; the last angle n-1 left out
+  return ks.map((k) => (k === 1 ? first : k <= n - 2 ? rest : 0));
+}
 
-  let compressUntil = o.compressUntil;
-  if (variant === "vmf") {
-    if (compressUntil !== undefined && compressUntil !== 1) {
+/** The mu mean targets a_mu,k: 1 up to K_c (the variant's, else the option's), 0 after. */
+function meanTargetsOf(
+  variant: LossVariant,
+  compressUntil: number | undefined,
+  n: number,
+): number[] {
+  const forced = VARIANT_TRAITS[variant].compressUntil;
+  if (forced !== null) {
+    if (compressUntil !== undefined && compressUntil !== forced) {
       throw new RangeError(
-        `Cannot compute ${FN}: variant "vmf" means "compressUntil" 1, got ${compressUntil} (drop one of the two)`,
+        `Cannot compute ${FN}: variant "${variant}" means "compressUntil" ${forced}, got ${compressUntil} (drop one of the two)`,
       );
     }
-    compressUntil = 1;
+    compressUntil = forced;
   }
-  compressUntil ??= m;
-  if (!Number.isInteger(compressUntil) || compressUntil < 0) {
+  const until = compressUntil ?? n - 1;
+  if (!Number.isInteger(until) || until < 0) {
     throw new RangeError(
-      `Cannot compute ${FN}: "compressUntil" must be an integer >= 0, got ${compressUntil}`,
+      `Cannot compute ${FN}: "compressUntil" must be an integer >= 0, got ${until}`,
     );
   }
-  const muMeanTarget = ks.map((k) => (k <= compressUntil ? 1 : 0));
+  return angleIndices(n).map((k) => (k <= until ? 1 : 0));
+}
 
-  const stdTarget = oneOf(
-    "muAngleStdTarget",
-    o.muAngleStdTarget ?? (a ? "isotropic" : "zero"),
-    ["zero", "isotropic"],
-  );
-  const stdPenalty = oneOf(
-    "stdPenalty",
-    o.stdPenalty ?? (a ? "log" : "square"),
-    ["square", "log"],
-  );
-  const batchStd = oneOf(
-    "batchStd",
-    o.batchStd ?? (a ? "unbiased" : "biased"),
-    ["biased", "unbiased"],
-  );
-  const sigma0 = finite("sigma0", o.sigma0 ?? 0.1, 0);
-  const sigmaRadiusStdTarget = finite(
-    "sigmaRadiusStdTarget",
-    o.sigmaRadiusStdTarget ?? (a ? Math.sqrt(0.5) : 0),
-    0,
-  );
+/** The preset's gains merged with the given ones, validated. */
+function gainsOf<T extends object>(
+  name: string,
+  preset: Readonly<T>,
+  given: Partial<T> | undefined,
+): T {
+  const out = { ...preset, ...given } as T;
+  for (const [k, v] of Object.entries(out)) finite(`${name}.${k}`, v);
+  return out;
+}
+
+/** Applies the preset's defaults (PRESET_DEFAULTS), then the options, in one place. */
+function resolve(o: CompressedLossOptions, n: number): Resolved {
+  const preset = oneOf("preset", o.preset ?? DEFAULT_PRESET, PRESETS);
+  const variant = oneOf("variant", o.variant ?? DEFAULT_VARIANT, VARIANTS);
+  const d = PRESET_DEFAULTS[preset].loss;
+  // oneOf has checked the value against CHOICES[k], which `satisfies` ties
+  // to LossDefaults[k]: the cast is sound
+  const pick = <K extends ChoiceKey>(k: K): LossDefaults[K] =>
+    oneOf<string>(k, o[k] ?? d[k], CHOICES[k]) as LossDefaults[K];
+  const num = (k: NumberKey): number => finite(k, o[k] ?? d[k], NUMBERS[k]);
+  const iso = angleIndices(n).map((k) => 1 / Math.sqrt(n - k + 1));
+  const zeros = iso.map(() => 0);
+  const stdPenalty = pick("stdPenalty");
+  const sigma0 = num("sigma0");
+  const sigmaRadiusStdTarget = num("sigmaRadiusStdTarget");
   if (stdPenalty === "log" && !(sigmaRadiusStdTarget > 0)) {
     throw new RangeError(
       `Cannot compute ${FN}: "sigmaRadiusStdTarget" must be > 0 with "stdPenalty" "log" (its penalty is f(S / b)), got ${sigmaRadiusStdTarget}`,
     );
   }
-  const g0: CompressedLossGains = a
-    ? {
-      muAngleMean: 0.05,
-      muAngleStd: 1,
-      sigmaAngleMean: 0.05,
-      sigmaAngleStd: 1,
-      muRadiusMean: 50,
-      muRadiusStd: 50,
-      sigmaRadiusMean: 50,
-      sigmaRadiusStd: 50,
-    }
-    : {
-      muAngleMean: 1,
-      muAngleStd: 1,
-      sigmaAngleMean: 1,
-      sigmaAngleStd: 1,
-      muRadiusMean: 1,
-      muRadiusStd: 1,
-      sigmaRadiusMean: 1,
-      sigmaRadiusStd: 1,
-    };
-  const gains = { ...g0, ...o.gains };
-  const t0: CompressedLossTermGains = a
-    ? { anglesMu: 1000, radiusMu: 300, anglesSigma: 5e5, radiusSigma: 500 }
-    : { anglesMu: 1, radiusMu: 1, anglesSigma: 1, radiusSigma: 1 };
-  const termGains = { ...t0, ...o.termGains };
-  for (const [k, v] of Object.entries(gains)) finite(`gains.${k}`, v);
-  for (const [k, v] of Object.entries(termGains)) finite(`termGains.${k}`, v);
-
   return {
     variant,
     radiusOnly: o.radiusOnly ?? false,
-    cosineEpsilon: finite(
-      "cosineEpsilon",
-      o.cosineEpsilon ?? (a ? 1e-3 : 1e-12),
-      0,
-    ),
-    zeroTailCosine: finite("zeroTailCosine", o.zeroTailCosine ?? (a ? 0 : 1)),
-    ddof: batchStd === "unbiased" ? 1 : 0,
-    stdEpsilon: finite("stdEpsilon", o.stdEpsilon ?? (a ? 1e-4 : 1e-12), 0),
+    cosineEpsilon: num("cosineEpsilon"),
+    zeroTailCosine: num("zeroTailCosine"),
+    ddof: pick("batchStd") === "unbiased" ? 1 : 0,
+    stdEpsilon: num("stdEpsilon"),
     stdPenalty,
-    angleWeights,
-    muMeanWeights,
-    muMeanTarget,
-    muStdTarget: stdTarget === "isotropic" ? iso : ks.map(() => 0),
+    angleWeights: angleWeightsOf(o.angleWeights ?? d.angleWeights, n),
+    muMeanWeights: meanWeightsOf(pick("meanWeighting"), o.epoch ?? 0, n),
+    muMeanTarget: meanTargetsOf(variant, o.compressUntil, n),
+    muStdTarget: pick("muAngleStdTarget") === "isotropic" ? iso : zeros,
     sigmaMeanTarget: iso,
-    sigmaStdTarget: ks.map(() => 0),
-    gains,
-    termGains,
+    sigmaStdTarget: zeros,
+    gains: gainsOf("gains", d.gains, o.gains),
+    termGains: gainsOf("termGains", d.termGains, o.termGains),
     muRadiusTarget: finite(
       "muRadiusTarget",
-      o.muRadiusTarget ?? (a ? Math.sqrt(n - 0.5) : Math.sqrt(n)),
+      o.muRadiusTarget ?? d.muRadiusTarget(n),
     ),
     sigmaRadiusTarget: finite(
       "sigmaRadiusTarget",
-      o.sigmaRadiusTarget ??
-        (a ? 0.001 * Math.sqrt(n - 0.5) : Math.sqrt(n) * sigma0),
+      o.sigmaRadiusTarget ?? d.sigmaRadiusTarget(n, sigma0),
     ),
     sigmaRadiusStdTarget,
     spacing: classSpacing(preset, o.spacing),
-    classStats: oneOf(
-      "classStats",
-      o.classStats ?? (a ? "perClass" : "pooled"),
-      ["pooled", "perClass"],
-    ),
-    rollSigma: o.rollSigma ?? !a,
+    classStats: pick("classStats"),
+    rollSigma: o.rollSigma ?? d.rollSigma,
     allowMissingClasses: o.allowMissingClasses ?? false,
-    vaeReduce: oneOf(
-      "vaeReduce",
-      o.vaeReduce ?? (a ? "mean" : "sum"),
-      ["sum", "mean"],
-    ),
-    sigmaFloor: finite("sigmaFloor", o.sigmaFloor ?? 1e-20, 0),
+    vaeReduce: pick("vaeReduce"),
+    sigmaFloor: num("sigmaFloor"),
   };
 }
 
@@ -542,6 +483,155 @@ function stdPenalty(
   b: tf.Tensor | number,
 ): tf.Tensor {
   return kind === "square" ? tf.square(tf.sub(s, b)) : logPenalty(tf.sub(s, b));
+}
+
+/** Penalty on the sigma-radius std `s` with target `b`: `(s - b)^2` or `f(s / b)`. */
+function sigmaRadiusStdPenalty(
+  kind: StdPenaltyKind,
+  s: tf.Tensor,
+  b: number,
+): tf.Tensor {
+  return kind === "square"
+    ? tf.square(tf.sub(s, b))
+    : logPenalty(tf.sub(tf.div(s, b), 1));
+}
+
+/** A scalar 0 (for the parts a variant does not have). */
+function zero(): Scalar {
+  return tf.scalar(0) as Scalar;
+}
+
+/** The parts as a plain object type (what `tf.tidy` may return). */
+type Parts = { [K in keyof CompressedLossParts<Scalar>]: Scalar };
+
+/** The given parts, the others 0. */
+function withZeros(p: Partial<Parts>): Parts {
+  return {
+    anglesMu: p.anglesMu ?? zero(),
+    anglesSigma: p.anglesSigma ?? zero(),
+    radiusMu: p.radiusMu ?? zero(),
+    radiusSigma: p.radiusSigma ?? zero(),
+    gaussian: p.gaussian ?? zero(),
+  };
+}
+
+/**
+ * One angle group (mu or sigma): `tg * sum_k present (gMean m_k w_k (E - a)^2
+ * + gStd w_k P(S, b))`, with the batch statistics `st` of its cosines.
+ */
+function angleTerm(
+  st: BatchStats,
+  w: tf.Tensor1D,
+  meanW: tf.Tensor1D,
+  targets: { mean: number[]; std: number[] },
+  gains: { mean: number; std: number; term: number },
+  kind: StdPenaltyKind,
+): Scalar {
+  const meanT = tf.mul(
+    tf.square(tf.sub(st.mean, tf.tensor1d(targets.mean))),
+    meanW,
+  );
+  const stdT = tf.mul(stdPenalty(kind, st.std, tf.tensor1d(targets.std)), w);
+  let perGroup = tf.add(tf.mul(meanT, gains.mean), tf.mul(stdT, gains.std));
+  if (st.present) perGroup = tf.mul(perGroup, st.present);
+  return tf.mul(tf.sum(perGroup), gains.term) as Scalar;
+}
+
+/** One radius group: `tg (gMean (E[r] - a)^2 + gStd P(S[r]))`. */
+function radiusTerm(
+  radius: tf.Tensor,
+  r: Resolved,
+  target: number,
+  stdPen: (s: tf.Tensor) => tf.Tensor,
+  gains: { mean: number; std: number; term: number },
+): Scalar {
+  const rr = tf.reshape(radius, [-1, 1]) as Tensor2D;
+  const st = batchStats(rr, null, r.ddof, r.stdEpsilon);
+  return tf.mul(
+    tf.add(
+      tf.mul(tf.square(tf.sub(st.mean, target)), gains.mean),
+      tf.mul(stdPen(st.std), gains.std),
+    ),
+    gains.term,
+  ).reshape([]) as Scalar;
+}
+
+/**
+ * The four hyperspherical parts (`compressed`, `vmf`): mu radius pooled
+ * (roll-invariant), mu angles rolled (per class under `perClass`), sigma
+ * rolled only with `rollSigma`. Call inside a tidy.
+ */
+function hypersphericalParts(
+  mu: Tensor2D,
+  sigma: Tensor2D,
+  r: Resolved,
+  plan: LabelPlan | null,
+): Parts {
+  const cosOpts = {
+    epsilon: r.cosineEpsilon,
+    zeroTailCosine: r.zeroTailCosine,
+  };
+  const w = tf.tensor1d(r.angleWeights);
+  const { gains: g, termGains: tg } = r;
+  const angles = !r.radiusOnly;
+
+  const muC = angleCosines(plan ? rollRows(mu, plan, r.spacing) : mu, cosOpts);
+  let anglesMu = zero();
+  if (angles && tg.anglesMu !== 0) {
+    const perClass = plan !== null && r.classStats === "perClass";
+    const hot = perClass ? oneHotRows(plan, mu.shape[0]) : null;
+    anglesMu = angleTerm(
+      batchStats(muC.cosines, hot, r.ddof, r.stdEpsilon),
+      w,
+      tf.mul(w, tf.tensor1d(r.muMeanWeights)) as tf.Tensor1D,
+      { mean: r.muMeanTarget, std: r.muStdTarget },
+      { mean: g.muAngleMean, std: g.muAngleStd, term: tg.anglesMu },
+      r.stdPenalty,
+    );
+  }
+  const radiusMu = radiusTerm(
+    muC.radius,
+    r,
+    r.muRadiusTarget,
+    (s) => stdPenalty(r.stdPenalty, s, 0),
+    { mean: g.muRadiusMean, std: g.muRadiusStd, term: tg.radiusMu },
+  );
+
+  const sigRolled = plan && r.rollSigma
+    ? rollRows(sigma, plan, r.spacing)
+    : sigma;
+  const sigC = angleCosines(sigRolled, cosOpts);
+  let anglesSigma = zero();
+  if (angles && tg.anglesSigma !== 0) {
+    anglesSigma = angleTerm(
+      batchStats(sigC.cosines, null, r.ddof, r.stdEpsilon),
+      w,
+      w,
+      { mean: r.sigmaMeanTarget, std: r.sigmaStdTarget },
+      { mean: g.sigmaAngleMean, std: g.sigmaAngleStd, term: tg.anglesSigma },
+      r.stdPenalty,
+    );
+  }
+  const radiusSigma = radiusTerm(
+    sigC.radius,
+    r,
+    r.sigmaRadiusTarget,
+    (s) => sigmaRadiusStdPenalty(r.stdPenalty, s, r.sigmaRadiusStdTarget),
+    { mean: g.sigmaRadiusMean, std: g.sigmaRadiusStd, term: tg.radiusSigma },
+  );
+  return withZeros({ anglesMu, anglesSigma, radiusMu, radiusSigma });
+}
+
+/**
+ * The `vae` variant's KL through {@linkcode gaussianKl}, with
+ * `logVar = 2 ln(max(sigma, sigmaFloor))` and the variance `sigma^2`.
+ */
+function vaeKl(mu: Tensor2D, sigma: Tensor2D, r: Resolved): Scalar {
+  const logVar = tf.mul(tf.log(tf.maximum(sigma, r.sigmaFloor)), 2);
+  return gaussianKl(mu, logVar as Tensor2D, {
+    reduce: r.vaeReduce,
+    variance: tf.square(sigma) as Tensor2D,
+  });
 }
 
 /**
@@ -621,138 +711,26 @@ export function compressedLoss(
       `Cannot compute ${FN}: the unbiased batch std needs at least 2 rows, got ${rows} (use a larger batch or "batchStd" "biased")`,
     );
   }
-  const compressed = r.variant === "compressed" || r.variant === "vmf";
-  const useLabels = options.labels !== undefined && compressed;
-  let plan: LabelPlan | null = null;
-  if (useLabels) {
-    plan = planLabels(options.labels as LabelsLike, rows, n, FN, {
+  const kl = VARIANT_TRAITS[r.variant].kl;
+  // the class roll only concerns the hyperspherical terms
+  const plan = options.labels !== undefined && kl === "hyperspherical"
+    ? planLabels(options.labels, rows, n, FN, {
       spacing: r.spacing,
       numClasses: options.numClasses,
       minCount: r.classStats === "perClass" ? 1 + r.ddof : 0,
       allowMissing: r.allowMissingClasses || r.classStats === "pooled",
-    });
-  }
+    })
+    : null;
   return tf.tidy(() => {
-    const zero = () => tf.scalar(0) as Scalar;
-    if (r.variant === "ae") {
-      return {
-        total: zero(),
-        parts: {
-          anglesMu: zero(),
-          anglesSigma: zero(),
-          radiusMu: zero(),
-          radiusSigma: zero(),
-          gaussian: zero(),
-        },
-      };
+    if (kl === "none") return { total: zero(), parts: withZeros({}) };
+    if (kl === "gaussian") {
+      const gaussian = vaeKl(mu, sigma, r);
+      return { total: tf.clone(gaussian), parts: withZeros({ gaussian }) };
     }
-    if (r.variant === "vae") {
-      const logVar = tf.mul(tf.log(tf.maximum(sigma, r.sigmaFloor)), 2);
-      const e = tf.mul(
-        tf.sub(tf.add(tf.square(mu), tf.square(sigma)), tf.add(logVar, 1)),
-        0.5,
-      );
-      const perRow = r.vaeReduce === "sum" ? tf.sum(e, 1) : tf.mean(e, 1);
-      const gaussian = tf.mean(perRow) as Scalar;
-      return {
-        total: tf.clone(gaussian) as Scalar,
-        parts: {
-          anglesMu: zero(),
-          anglesSigma: zero(),
-          radiusMu: zero(),
-          radiusSigma: zero(),
-          gaussian,
-        },
-      };
-    }
-    const cosOpts = {
-      epsilon: r.cosineEpsilon,
-      zeroTailCosine: r.zeroTailCosine,
-    };
-    const w = tf.tensor1d(r.angleWeights);
-    const g = r.gains;
-    const tg = r.termGains;
-    const angles = !r.radiusOnly;
-
-    // mu: radius (pooled, roll-invariant) and angles (rolled)
-    const muRolled = plan ? rollRows(mu, plan, r.spacing) : mu;
-    const muC = angleCosines(muRolled, cosOpts);
-    let anglesMu: Scalar = zero();
-    if (angles && tg.anglesMu !== 0) {
-      const perClass = plan !== null && r.classStats === "perClass";
-      const hot = perClass ? oneHotRows(plan as LabelPlan, rows) : null;
-      const st = batchStats(muC.cosines, hot, r.ddof, r.stdEpsilon);
-      const meanW = tf.mul(w, tf.tensor1d(r.muMeanWeights));
-      const meanT = tf.mul(
-        tf.square(tf.sub(st.mean, tf.tensor1d(r.muMeanTarget))),
-        meanW,
-      );
-      const stdT = tf.mul(
-        stdPenalty(r.stdPenalty, st.std, tf.tensor1d(r.muStdTarget)),
-        w,
-      );
-      let perGroup = tf.add(
-        tf.mul(meanT, g.muAngleMean),
-        tf.mul(stdT, g.muAngleStd),
-      );
-      if (st.present) perGroup = tf.mul(perGroup, st.present);
-      anglesMu = tf.mul(tf.sum(perGroup), tg.anglesMu) as Scalar;
-    }
-    const rMu = tf.reshape(muC.radius, [-1, 1]) as Tensor2D;
-    const rMuSt = batchStats(rMu, null, r.ddof, r.stdEpsilon);
-    const radiusMu = tf.mul(
-      tf.add(
-        tf.mul(tf.square(tf.sub(rMuSt.mean, r.muRadiusTarget)), g.muRadiusMean),
-        tf.mul(stdPenalty(r.stdPenalty, rMuSt.std, 0), g.muRadiusStd),
-      ),
-      tg.radiusMu,
-    ).reshape([]) as Scalar;
-
-    // sigma: rolled only when rollSigma
-    const sigRolled = plan && r.rollSigma
-      ? rollRows(sigma, plan, r.spacing)
-      : sigma;
-    const sigC = angleCosines(sigRolled, cosOpts);
-    let anglesSigma: Scalar = zero();
-    if (angles && tg.anglesSigma !== 0) {
-      const st = batchStats(sigC.cosines, null, r.ddof, r.stdEpsilon);
-      const meanT = tf.mul(
-        tf.square(tf.sub(st.mean, tf.tensor1d(r.sigmaMeanTarget))),
-        w,
-      );
-      const stdT = tf.mul(
-        stdPenalty(r.stdPenalty, st.std, tf.tensor1d(r.sigmaStdTarget)),
-        w,
-      );
-      anglesSigma = tf.mul(
-        tf.sum(tf.add(
-          tf.mul(meanT, g.sigmaAngleMean),
-          tf.mul(stdT, g.sigmaAngleStd),
-        )),
-        tg.anglesSigma,
-      ) as Scalar;
-    }
-    const rSig = tf.reshape(sigC.radius, [-1, 1]) as Tensor2D;
-    const rSigSt = batchStats(rSig, null, r.ddof, r.stdEpsilon);
-    const sigStdPen = r.stdPenalty === "square"
-      ? tf.square(tf.sub(rSigSt.std, r.sigmaRadiusStdTarget))
-      : logPenalty(tf.sub(tf.div(rSigSt.std, r.sigmaRadiusStdTarget), 1));
-    const radiusSigma = tf.mul(
-      tf.add(
-        tf.mul(
-          tf.square(tf.sub(rSigSt.mean, r.sigmaRadiusTarget)),
-          g.sigmaRadiusMean,
-        ),
-        tf.mul(sigStdPen, g.sigmaRadiusStd),
-      ),
-      tg.radiusSigma,
-    ).reshape([]) as Scalar;
-
+    const parts = hypersphericalParts(mu, sigma, r, plan);
+    const { anglesMu, anglesSigma, radiusMu, radiusSigma } = parts;
     const total = tf.addN([anglesMu, anglesSigma, radiusMu, radiusSigma]);
-    return {
-      total: total as Scalar,
-      parts: { anglesMu, anglesSigma, radiusMu, radiusSigma, gaussian: zero() },
-    };
+    return { total: total as Scalar, parts };
   });
 }
 

@@ -18,15 +18,23 @@ export interface GaussianKlOptions {
    * @default {"sum"}
    */
   reduce?: KlReduce;
+  /**
+   * The variance `exp(logVar)` when the caller already holds it, used in its
+   * place: `compressedLoss` passes `sigma^2` of the encoder's `sigma` (equal
+   * to `exp(logVar)` up to float32 rounding, and what its `vae` variant has
+   * always computed). Same shape as `mu`.
+   * @default {exp(logVar)}
+   */
+  variance?: Tensor2D;
 }
 
 /**
  * KL(N(mu, exp(logVar)) || N(0, I)) per sample, reduced over the latent
  * dimensions, averaged over the batch.
  *
- * **Method**: `0.5 * (mu^2 + exp(logVar) - 1 - logVar)` per entry; summed
- * (`"sum"`) or averaged (`"mean"`) over the n dimensions, then the mean over
- * the N rows.
+ * **Method**: `0.5 * (mu^2 + exp(logVar) - 1 - logVar)` per entry (with
+ * `variance` in place of `exp(logVar)` when given); summed (`"sum"`) or
+ * averaged (`"mean"`) over the n dimensions, then the mean over the N rows.
  *
  * **Special cases**: `mu = 0, logVar = 0` gives exactly 0.
  *
@@ -34,7 +42,8 @@ export interface GaussianKlOptions {
  * @param logVar Log-variances `[N, n]`.
  * @param options See {@linkcode GaussianKlOptions}.
  * @returns A scalar; the caller disposes it.
- * @throws {ShapeError} When the inputs are not rank 2 of one shape.
+ * @throws {ShapeError} When the inputs (and `variance`) are not rank 2 of one
+ *   shape.
  * @throws {RangeError} When `reduce` is not `"sum"` or `"mean"`.
  *
  * @example One row, one dimension: KL = 0.5 mu^2 at unit variance
@@ -64,9 +73,14 @@ export function gaussianKl(
     );
   }
   checkPair(mu, logVar, "gaussianKl", ["mu", "logVar"]);
+  const { variance } = options;
+  if (variance) checkPair(mu, variance, "gaussianKl", ["mu", "variance"]);
   return tf.tidy(() => {
     const e = tf.mul(
-      tf.sub(tf.add(tf.square(mu), tf.exp(logVar)), tf.add(logVar, 1)),
+      tf.sub(
+        tf.add(tf.square(mu), variance ?? tf.exp(logVar)),
+        tf.add(logVar, 1),
+      ),
       0.5,
     );
     const perRow = reduce === "sum" ? tf.sum(e, 1) : tf.mean(e, 1);

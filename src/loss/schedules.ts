@@ -5,6 +5,8 @@
  * @module
  */
 
+import { PRESET_DEFAULTS } from "../presets.ts";
+
 /** Options of {@linkcode betaSchedule}. */
 export interface BetaScheduleOptions {
   /**
@@ -54,7 +56,7 @@ export function betaSchedule(
   t: number,
   options: BetaScheduleOptions = {},
 ): number {
-  const betaMax = options.betaMax ?? 1;
+  const betaMax = options.betaMax ?? PRESET_DEFAULTS.paper.train.beta.betaMax;
   const { epochs, warmup } = options;
   if (!Number.isInteger(t) || t < 0) {
     throw new RangeError(
@@ -161,7 +163,9 @@ export function authorsBeta(
   meanKlEpoch0: number,
   options: AuthorsBetaOptions = {},
 ): number {
-  const target = options.target ?? 2500;
+  const { target: defaultTarget, klEpsilon } =
+    PRESET_DEFAULTS.authors.train.beta;
+  const target = options.target ?? defaultTarget;
   for (
     const [name, v] of [
       ["meanRecEpoch0", meanRecEpoch0],
@@ -175,10 +179,10 @@ export function authorsBeta(
       );
     }
   }
-  if (!(meanKlEpoch0 + 1e-3 > 0)) {
+  if (!(meanKlEpoch0 + klEpsilon > 0)) {
     throw new RangeError(
       `Cannot compute authorsBeta: "meanKlEpoch0" + 1e-3 must be > 0, got ${meanKlEpoch0}`,
     );
   }
-  return target * meanRecEpoch0 / (meanKlEpoch0 + 1e-3);
+  return target * meanRecEpoch0 / (meanKlEpoch0 + klEpsilon);
 }

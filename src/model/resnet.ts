@@ -38,6 +38,7 @@ import "../kernels/wasm_conv.ts";
 import "../kernels/wasm_training_kernels.ts";
 import type { LayersModel, SymbolicTensor } from "../tf.ts";
 import { ShapeError } from "../errors.ts";
+import { DEFAULT_LATENT_DIM } from "../presets.ts";
 
 /** The architecture of an encoder / decoder pair; JSON-serialisable. */
 export interface ModelConfig {
@@ -63,7 +64,7 @@ export interface ModelConfigOptions {
   inputShape?: [number, number, number];
   /**
    * Latent dimension n.
-   * @default {128}
+   * @default {128 (`DEFAULT_LATENT_DIM`, src/presets.ts)}
    */
   latentDim?: number;
   /**
@@ -117,7 +118,7 @@ export function resolveModelConfig(
       JSON.stringify(inputShape),
     );
   }
-  const latentDim = options.latentDim ?? 128;
+  const latentDim = options.latentDim ?? DEFAULT_LATENT_DIM;
   if (!positiveInt(latentDim)) {
     throw new RangeError(
       `Cannot build the model: latentDim "${latentDim}" is not a positive integer`,

@@ -19,6 +19,7 @@ import { tf } from "../tf.ts";
 import type { LayersModel, Tensor2D, Tensor4D } from "../tf.ts";
 import { DataFormatError, ShapeError } from "../errors.ts";
 import { normaliseToSphere } from "../loss/normalise_to_sphere.ts";
+import { isVariant, variantNormalisesZ } from "../presets.ts";
 import {
   buildDecoder,
   buildEncoder,
@@ -403,7 +404,7 @@ export class VaeModel {
     // compressed / vMF decoders were trained on z on the sphere of radius
     // sqrt(n): decode the deterministic point they know, normalise(mu)
     const variant = this.#training.variant;
-    const z = variant === "compressed" || variant === "vmf"
+    const z = isVariant(variant) && variantNormalisesZ(variant)
       ? normaliseToSphere(mu)
       : mu;
     const out = this.decodeTensor(z);

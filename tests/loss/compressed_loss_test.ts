@@ -375,7 +375,7 @@ Deno.test("compressedLoss() rejects bad shapes, classes and options", async (t) 
     );
     throws(
       () => compressedLoss(mu, sigma, { preset: "nope" as "paper" }),
-      /"preset" must be one of "paper", "authors", got "nope"/,
+      /"preset" must be one of "authors", "paper", got "nope"/,
     );
     throws(
       () =>
