@@ -13,7 +13,7 @@ import {
   type EvaluationProtocol,
   type EvaluationResult,
 } from "../evaluate/evaluate.ts";
-import { evaluationMarkdown } from "../evaluate/report.ts";
+import { evaluationMarkdown } from "../evaluate/write_evaluation.ts";
 import { selectMethods } from "../evaluate/methods.ts";
 import { type ReportRun, writeReport } from "../report/write_report.ts";
 import type { Command } from "./parse.ts";

@@ -39,7 +39,7 @@ import {
 } from "./model_job.ts";
 import { ModelJobPool } from "./model_job_pool.ts";
 import { sphereView } from "../report/sphere_view.ts";
-import { writeEvaluation } from "./report.ts";
+import { writeEvaluation } from "./write_evaluation.ts";
 
 /**
  * One evaluation protocol: what `oneClass` and `inVsOut` return, plus

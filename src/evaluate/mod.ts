@@ -38,4 +38,4 @@ export {
   evaluationJson,
   evaluationMarkdown,
   writeEvaluation,
-} from "./report.ts";
+} from "./write_evaluation.ts";
