@@ -7,12 +7,12 @@
 import { selectBackend } from "../backend.ts";
 import { inVsOut, oneClass } from "../data/protocols.ts";
 import { type Dataset, subset } from "../data/dataset.ts";
-import {
-  evaluate,
-  type EvaluateOptions,
-  type EvaluationProtocol,
-  type EvaluationResult,
-} from "../evaluate/evaluate.ts";
+import { evaluate } from "../evaluate/evaluate.ts";
+import type {
+  EvaluateOptions,
+  EvaluationProtocol,
+  EvaluationResult,
+} from "../evaluate/types.ts";
 import { evaluationMarkdown } from "../evaluate/write_evaluation.ts";
 import { selectMethods } from "../evaluate/methods.ts";
 import { type ReportRun, writeReport } from "../report/write_report.ts";

@@ -29,8 +29,9 @@ export type {
   EvaluationRow,
   EvaluationTrainOptions,
   MethodMetrics,
-} from "./evaluate.ts";
-export { defaultSigmaAngleGain, evaluate } from "./evaluate.ts";
+} from "./types.ts";
+export { evaluate } from "./evaluate.ts";
+export { defaultSigmaAngleGain } from "./options.ts";
 export type { DetectorKind, MethodId, MethodSpec, ModelId } from "./methods.ts";
 export { METHOD_IDS, METHODS, selectMethods } from "./methods.ts";
 export {

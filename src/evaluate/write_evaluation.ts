@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { EvaluationResult } from "./evaluate.ts";
+import type { EvaluationResult } from "./types.ts";
 import { writeFileAtomic } from "../model/io.ts";
 import {
   formatResultsTable,
