@@ -16,9 +16,11 @@ import type { FeatureMatrix } from "../detectors/detector.ts";
 import { IsolationForest } from "../detectors/isolation_forest.ts";
 import { KnnDetector } from "../detectors/knn_detector.ts";
 import { sphereView } from "../report/sphere_view.ts";
+import { writeReport } from "../report/write_report.ts";
 import { tf } from "../tf.ts";
 import { type EpochLog, resolveTrainOptions } from "../train.ts";
 import { type CheckedProtocol, checkProtocol } from "./check_inputs.ts";
+import { evaluationReport } from "./evaluation_report.ts";
 import type { DetectorKind, MethodSpec, ModelId } from "./methods.ts";
 import {
   type JobScores,
@@ -29,10 +31,16 @@ import {
   seconds,
 } from "./model_job.ts";
 import { ModelJobPool } from "./model_job_pool.ts";
-import { resolve, type Resolved, trainOptionsFor } from "./options.ts";
+import {
+  resolve,
+  type Resolved,
+  type ResolvedOutput,
+  trainOptionsFor,
+} from "./options.ts";
 import { Tally } from "./tally.ts";
 import type {
   EvaluateOptions,
+  EvaluationFiles,
   EvaluationProtocol,
   EvaluationResult,
 } from "./types.ts";
@@ -40,8 +48,10 @@ import { writeEvaluation } from "./write_evaluation.ts";
 
 export type {
   EvaluateOptions,
+  EvaluationFiles,
   EvaluationProgress,
   EvaluationProtocol,
+  EvaluationReportOptions,
   EvaluationResult,
   EvaluationRow,
   EvaluationTrainOptions,
@@ -114,6 +124,23 @@ async function runDetector(
   t = performance.now();
   const scores = await det.score(test);
   return { scores, fitSeconds, scoreSeconds: seconds(t) };
+}
+
+/** Creates `outDir`; a failure keeps its class and names the option. */
+async function createOutDir(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    const ErrorClass = e.constructor as new (
+      message: string,
+      options?: ErrorOptions,
+    ) => Error;
+    throw new ErrorClass(
+      `Cannot evaluate: cannot create "outDir" "${dir}" (${e.message}); pass a folder path you can write to`,
+      { cause: e },
+    );
+  }
 }
 
 /** Sets up a run: its bookkeeping and, for `jobs > 1`, the worker pool. */
@@ -374,6 +401,23 @@ function resultOf(run: Run, tStart: number): EvaluationResult {
   };
 }
 
+/** Writes the result's files (and the report, when asked) into `outDir`. */
+async function writeFiles(
+  result: EvaluationResult,
+  output: ResolvedOutput,
+  say: (line: string) => void,
+): Promise<EvaluationFiles> {
+  const results = await writeEvaluation(result, output.dir);
+  say(`wrote results.json, results.md, scores.csv to ${output.dir}`);
+  if (!output.report) return { dir: output.dir, results, report: null };
+  const report = await writeReport(
+    evaluationReport(result, { title: output.report.title }),
+    { dir: output.dir, svg: output.report.svg },
+  );
+  say(`wrote the report ${report.html}`);
+  return { dir: output.dir, results, report };
+}
+
 /**
  * Computes the rows of the paper's ablation table on one protocol.
  *
@@ -402,6 +446,12 @@ function resultOf(run: Run, tStart: number): EvaluationResult {
  * scores are not all finite (a diverged model) gets NaN metrics and a
  * warning instead of stopping the run.
  *
+ * Files: with `outDir`, writes `results.json`, `results.md` and
+ * `scores.csv` there; with `report` as well, the HTML report
+ * (`report.html`) and its SVG figures, what `hsvae eval` writes. The
+ * folder is created before anything is trained; the paths are in the
+ * result's `files`.
+ *
  * @param protocol Train and test sets with anomaly flags (e.g. from
  *   `oneClass` or `inVsOut`).
  * @param options See {@linkcode EvaluateOptions}.
@@ -411,6 +461,10 @@ function resultOf(run: Run, tStart: number): EvaluationResult {
  *   or anomalies.
  * @throws {ShapeError} When train and test images differ in size or
  *   `testIsAnomaly` does not have one flag per test image.
+ * @throws {TypeError} When `outDir` is not a folder path, or `report` is
+ *   set without `outDir`.
+ * @throws {Deno.errors.PermissionDenied} (or another `Deno.errors` class)
+ *   When `outDir` cannot be created; the message names `outDir`.
  *
  * @example Pixel baselines on a toy protocol
  * ```ts
@@ -436,6 +490,29 @@ function resultOf(run: Run, tStart: number): EvaluationResult {
  * const iforest = result.rows[1].mean.auroc; // 4 training images: too few to rely on
  * assert.ok(iforest >= 0 && iforest <= 1);
  * ```
+ *
+ * @example The HTML report, as the CLI writes it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluate } from "./evaluate.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const result = await evaluate({
+ *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
+ *   test: { images: Float32Array.from([0.1, 0.9]), shape: [2, 1, 1, 1] },
+ *   testIsAnomaly: [0, 1],
+ *   name: "toy",
+ * }, {
+ *   methods: ["knn-pixels"],
+ *   k: 1,
+ *   progress: "none",
+ *   outDir: dir,
+ *   report: { svg: false },
+ * });
+ * assert.equal(result.files?.report?.html, `${dir}/report.html`);
+ * assert.match(await Deno.readTextFile(`${dir}/report.html`), /<title>toy<\/title>/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function evaluate(
   protocol: EvaluationProtocol,
@@ -445,12 +522,10 @@ export async function evaluate(
   const tStart = performance.now();
   const checked = checkProtocol(protocol);
   const r = resolve(options, checked.inputShape);
+  if (r.output) await createOutDir(r.output.dir);
   const run = startRun(protocol, checked, r, options);
   await runAll(run);
   const result = resultOf(run, tStart);
-  if (options.outDir !== undefined) {
-    await writeEvaluation(result, options.outDir);
-    run.say(`wrote results.json, results.md, scores.csv to ${options.outDir}`);
-  }
+  if (r.output) result.files = await writeFiles(result, r.output, run.say);
   return result;
 }

@@ -3,7 +3,7 @@
  * variants a selection of rows needs, scores the test set with k-NN,
  * Isolation Forest or reconstruction error, and reports AUROC, both FPR95
  * conventions and AUPR per row, optionally writing `results.json`,
- * `results.md` and `scores.csv`.
+ * `results.md`, `scores.csv` and the HTML report (`report: true`).
  *
  * @example The pixel k-NN row on a toy protocol
  * ```ts
@@ -23,8 +23,10 @@
  */
 export type {
   EvaluateOptions,
+  EvaluationFiles,
   EvaluationProgress,
   EvaluationProtocol,
+  EvaluationReportOptions,
   EvaluationResult,
   EvaluationRow,
   EvaluationTrainOptions,
@@ -40,3 +42,4 @@ export {
   evaluationMarkdown,
   writeEvaluation,
 } from "./write_evaluation.ts";
+export { evaluationReport } from "./evaluation_report.ts";

@@ -85,6 +85,16 @@ export interface Resolved {
   progress: ProgressMode;
   /** Trainings at once. */
   jobs: number;
+  /** Where to write files, or `null` without `outDir`. */
+  output: ResolvedOutput | null;
+}
+
+/** The checked `outDir` and `report` options. */
+export interface ResolvedOutput {
+  /** The folder, `outDir`. */
+  dir: string;
+  /** The report's title (unset: the protocol's name) and SVG switch, or `null` without `report`. */
+  report: { title?: string; svg: boolean } | null;
 }
 
 function positiveInt(name: string, v: number): number {
@@ -116,6 +126,39 @@ function checkPreset(name: string, p: LossPreset | undefined): void {
   }
 }
 
+/** Checks `outDir` and `report` (the folder itself is created later). */
+function resolveOutput(options: EvaluateOptions): ResolvedOutput | null {
+  const { outDir, report = false } = options;
+  if (
+    outDir !== undefined && (typeof outDir !== "string" || outDir === "")
+  ) {
+    throw new TypeError(
+      `Cannot evaluate: "outDir" must be a folder path, got "${outDir}"`,
+    );
+  }
+  if (
+    typeof report !== "boolean" && (typeof report !== "object" || !report)
+  ) {
+    throw new TypeError(
+      `Cannot evaluate: "report" must be true, false or { title, svg }, got "${report}"`,
+    );
+  }
+  if (report !== false && outDir === undefined) {
+    throw new TypeError(
+      `Cannot evaluate: "report" needs "outDir", the folder to write report.html into; pass "outDir" too`,
+    );
+  }
+  if (outDir === undefined) return null;
+  if (report === false) return { dir: outDir, report: null };
+  const o = report === true ? {} : report;
+  if (o.title !== undefined && typeof o.title !== "string") {
+    throw new TypeError(
+      `Cannot evaluate: "report.title" must be a string, got "${o.title}"`,
+    );
+  }
+  return { dir: outDir, report: { title: o.title, svg: o.svg ?? true } };
+}
+
 /**
  * Checks every option of {@linkcode evaluate} and applies its defaults, so
  * a bad option fails before anything is trained.
@@ -125,15 +168,18 @@ function checkPreset(name: string, p: LossPreset | undefined): void {
  * @returns The resolved options.
  * @throws {RangeError} For an unknown method id or preset, empty or
  *   non-integer seeds, or an out-of-range number.
+ * @throws {TypeError} For an `outDir` that is not a folder path, or a
+ *   `report` without `outDir`.
  *
- * @example Seeds, and a bad one
+ * @example Seeds and the report's folder
  * ```ts
  * import assert from "node:assert/strict";
  * import { resolve } from "./options.ts";
  *
- * const r = resolve({ seeds: [1, 2] }, [32, 32, 3]);
+ * const r = resolve({ seeds: [1, 2], outDir: "out", report: true }, [32, 32, 3]);
  * assert.deepEqual(r.seeds, [1, 2]);
- * assert.throws(() => resolve({ seeds: [0.5] }, [32, 32, 3]), RangeError);
+ * assert.deepEqual(r.output, { dir: "out", report: { title: undefined, svg: true } });
+ * assert.throws(() => resolve({ report: true }, [32, 32, 3]), TypeError);
  * ```
  */
 export function resolve(
@@ -185,6 +231,7 @@ export function resolve(
     sphere: options.sphere ?? true,
     progress: options.progress ?? "auto",
     jobs: positiveInt("jobs", options.jobs ?? 1),
+    output: resolveOutput(options),
   };
 }
 

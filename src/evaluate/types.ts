@@ -26,6 +26,7 @@ import type { Dataset } from "../data/dataset.ts";
 import type { LossPreset } from "../loss.ts";
 import type { JsonObject } from "../model/vae_model.ts";
 import type { ProgressMode } from "../progress.ts";
+import type { WrittenReport } from "../report/write_report.ts";
 import type { EpochLog, TrainOptions } from "../train.ts";
 import type { DetectorKind, MethodId, ModelId } from "./methods.ts";
 
@@ -150,10 +151,23 @@ export interface EvaluateOptions {
    */
   sphere?: boolean;
   /**
-   * Write `results.json`, `results.md` and `scores.csv` here.
+   * Write `results.json`, `results.md` and `scores.csv` into this folder
+   * (created, with its parents, before anything is trained), plus the HTML
+   * report when `report` is set. Nothing is written outside it; the paths
+   * written are in the result's `files`.
    * @default {undefined}
    */
   outDir?: string;
+  /**
+   * Also write the HTML report into `outDir`, what `hsvae eval` writes:
+   * `report.html` (self-contained, Plotly inlined) and its static SVG
+   * figures `report-roc.svg`, `report-histograms.svg`, and
+   * `report-training.svg` / `report-sphere.svg` when models were trained /
+   * sphere views kept. `true` titles it with the protocol's name; an object
+   * sets the title and whether to write the SVGs. Needs `outDir`.
+   * @default {false}
+   */
+  report?: boolean | EvaluationReportOptions;
   /**
    * Progress on stderr: a line per trained model and per row (`"none"`
    * silences it; the mode is passed on to training).
@@ -178,6 +192,30 @@ export interface EvaluateOptions {
    * @default {undefined}
    */
   onProgress?: (event: EvaluationProgress) => void;
+}
+
+/** The object form of {@linkcode EvaluateOptions.report}. */
+export interface EvaluationReportOptions {
+  /**
+   * The report's title.
+   * @default {the protocol's name, else "evaluation"}
+   */
+  title?: string;
+  /**
+   * Whether to write the static SVG figures next to `report.html`.
+   * @default {true}
+   */
+  svg?: boolean;
+}
+
+/** The files {@linkcode evaluate} wrote into `outDir`. */
+export interface EvaluationFiles {
+  /** The folder, `outDir` as given. */
+  dir: string;
+  /** `results.json`, `results.md` and `scores.csv`, in that order. */
+  results: string[];
+  /** The HTML page and its SVG figures, or `null` without `report`. */
+  report: WrittenReport | null;
 }
 
 /** What {@linkcode EvaluateOptions.onProgress} receives. */
@@ -286,4 +324,9 @@ export interface EvaluationResult {
   sphere: Partial<Record<ModelId, Float32Array>>;
   /** Wall time of the whole evaluation in seconds. */
   seconds: number;
+  /**
+   * Where the files went, when `outDir` was given (left out of
+   * `results.json`).
+   */
+  files?: EvaluationFiles;
 }

@@ -125,7 +125,8 @@ export function evaluationCsv(result: EvaluationResult): string {
 
 /**
  * The result as JSON, without the per-sample scores (they are in
- * `scores.csv`); typed arrays become plain arrays, NaN becomes `null`.
+ * `scores.csv`) and the paths written (`files`); typed arrays become plain
+ * arrays, NaN becomes `null`.
  *
  * @param result What `evaluate` returned.
  * @returns Pretty-printed JSON text.
@@ -147,7 +148,7 @@ export function evaluationCsv(result: EvaluationResult): string {
  * ```
  */
 export function evaluationJson(result: EvaluationResult): string {
-  const { scores: _scores, ...rest } = result;
+  const { scores: _scores, files: _files, ...rest } = result;
   return JSON.stringify(
     { ...rest, scores: "scores.csv" },
     (_key, value) =>
@@ -166,7 +167,7 @@ export function evaluationJson(result: EvaluationResult): string {
  *
  * @param result What `evaluate` returned.
  * @param outDir The folder.
- * @returns Resolves when the three files are written.
+ * @returns The three paths, in that order.
  * @throws {Deno.errors.PermissionDenied} When the folder cannot be written.
  *
  * @example
@@ -180,17 +181,22 @@ export function evaluationJson(result: EvaluationResult): string {
  *   testIsAnomaly: [0, 1],
  * }, { methods: ["knn-pixels"], k: 1, progress: "none" });
  * const dir = await Deno.makeTempDir();
- * await writeEvaluation(result, dir);
- * assert.match(await Deno.readTextFile(`${dir}/results.md`), /AUROC/);
+ * const paths = await writeEvaluation(result, dir);
+ * assert.equal(paths[1], `${dir}/results.md`);
+ * assert.match(await Deno.readTextFile(paths[1]), /AUROC/);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeEvaluation(
   result: EvaluationResult,
   outDir: string,
-): Promise<void> {
+): Promise<string[]> {
   await Deno.mkdir(outDir, { recursive: true });
-  await writeFileAtomic(`${outDir}/results.json`, evaluationJson(result));
-  await writeFileAtomic(`${outDir}/results.md`, evaluationMarkdown(result));
-  await writeFileAtomic(`${outDir}/scores.csv`, evaluationCsv(result));
+  const files: Array<[string, string]> = [
+    [`${outDir}/results.json`, evaluationJson(result)],
+    [`${outDir}/results.md`, evaluationMarkdown(result)],
+    [`${outDir}/scores.csv`, evaluationCsv(result)],
+  ];
+  for (const [path, text] of files) await writeFileAtomic(path, text);
+  return files.map(([path]) => path);
 }
