@@ -8,7 +8,6 @@ import {
   writeReport,
 } from "../../src/report/write_report.ts";
 import { buildFigures } from "../../src/report/figures/build_figures.ts";
-import { scriptJson } from "../../src/report/_html.ts";
 import { assertClose, deepEqual, equal, ok, rejects } from "../_assert.ts";
 import { selectBackend } from "../../src/backend.ts";
 
@@ -104,10 +103,17 @@ Deno.test("buildFigures() draws rocCurve's points and normalised histograms", ()
   assertClose(Math.hypot(pts.x[0], pts.y[0], pts.z[0]), 1, { atol: 1e-5 });
 });
 
-Deno.test("scriptJson() cannot close the script element early", () => {
-  const s = scriptJson({ a: "</script><b>\u2028" });
-  ok(!s.includes("<"));
-  deepEqual(JSON.parse(s), { a: "</script><b>\u2028" });
+Deno.test("renderReportHtml() figure data cannot close the script element early", async () => {
+  const name = "</script><b>\u2028";
+  const run = syntheticRun();
+  run.methods[0].name = name;
+  const html = await renderReportHtml(run, { plotlyJs: "" });
+  const open = '<script type="application/json" id="hsvae-figures">';
+  const start = html.indexOf(open) + open.length;
+  const json = html.slice(start, html.indexOf("</script>", start));
+  ok(!json.includes("<") && !json.includes("\u2028"));
+  const figs = JSON.parse(json) as { data: { name?: string }[] }[];
+  equal(figs[0].data[0].name, `${name} (AUROC 0.900)`);
 });
 
 Deno.test("renderReportHtml() escapes text and inlines the Plotly bundle", async () => {
