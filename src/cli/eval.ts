@@ -6,71 +6,20 @@
  */
 import { selectBackend } from "../backend.ts";
 import { inVsOutByClass, oneClass } from "../data/protocols.ts";
-import {
-  evaluate,
-  type EvaluateOptions,
-  type EvaluationProtocol,
-  type EvaluationResult,
-} from "../evaluate/evaluate.ts";
-import { evaluationMarkdown } from "../evaluate/report.ts";
+import { evaluate } from "../evaluate/evaluate.ts";
+import type {
+  EvaluateOptions,
+  EvaluationProtocol,
+  EvaluationResult,
+} from "../evaluate/types.ts";
+import { evaluationMarkdown } from "../evaluate/write_evaluation.ts";
 import { selectMethods } from "../evaluate/methods.ts";
-import { type ReportRun, writeReport } from "../report/write_report.ts";
 import type { Command } from "./parse.ts";
 import { UsageError } from "./_args.ts";
 import { writeFileAtomic } from "../model/io.ts";
 import { loadData } from "./_data.ts";
 import { emit, log, outDir } from "./_out.ts";
 import { checkRollFits, trainOptions } from "./train.ts";
-
-/** Maps an evaluation to the report's plain-data run description. */
-export function reportRun(result: EvaluationResult, title: string): ReportRun {
-  const seed0 = 0;
-  const methods = result.rows.map((r) => ({
-    name: r.label,
-    scores: result.scores[r.method]?.[seed0] ?? new Float32Array(0),
-    auroc: r.mean.auroc,
-    fpr95: r.mean.fpr95,
-    fpr95Id: r.mean.fpr95Id,
-    auprIn: r.mean.auprIn,
-    auprOut: r.mean.auprOut,
-    seeds: result.seeds.length > 1
-      ? {
-        mean: {
-          auroc: r.mean.auroc,
-          fpr95: r.mean.fpr95,
-          fpr95Id: r.mean.fpr95Id,
-        },
-        std: { auroc: r.std.auroc, fpr95: r.std.fpr95, fpr95Id: r.std.fpr95Id },
-      }
-      : undefined,
-  }));
-  const training = Object.entries(result.histories).flatMap(([model, runs]) =>
-    runs && runs[0] ? [{ name: model, history: runs[0] }] : []
-  );
-  const names: Record<string, string> = {
-    vae: "VAE",
-    compvae: "Comp.VAE",
-    vmf: "Comp.VAE (vMF)",
-    ae: "AE",
-  };
-  const sphere = Object.entries(result.sphere).flatMap(([model, points]) =>
-    points
-      ? [{ name: names[model] ?? model, points, labels: result.testIsAnomaly }]
-      : []
-  );
-  return {
-    title,
-    protocol: { ...result.protocol, seeds: result.seeds.join(", ") },
-    methods,
-    isAnomaly: result.testIsAnomaly,
-    training,
-    sphere,
-    notes: [
-      "fpr95: OOD positive (the paper's own convention); fpr95Id: ID positive (ODIN / KNN / CIDER convention).",
-      "Scores: higher = more anomalous. Evaluation runs the encoders in inference mode.",
-    ],
-  };
-}
 
 /** Which protocol `eval` builds from the labelled data. */
 export type ProtocolChoice =
@@ -205,18 +154,14 @@ export async function runEvaluation(
         protocol.test.shape[0]
       } (${loaded.source})`,
     );
-    await Deno.mkdir(out, { recursive: true });
     const result = await evaluate(protocol, {
       ...options,
       jobs,
       outDir: out,
       sphere: true,
+      report: { title: `${loaded.source}: ${title}` },
     });
-    const written = await writeReport(
-      reportRun(result, `${loaded.source}: ${title}`),
-      { dir: out },
-    );
-    return { result, written };
+    return { result, written: result.files!.report! };
   };
 
   if (which.kind === "one-class" && which.normalClass === "all") {

@@ -3,7 +3,7 @@
  * variants a selection of rows needs, scores the test set with k-NN,
  * Isolation Forest or reconstruction error, and reports AUROC, both FPR95
  * conventions and AUPR per row, optionally writing `results.json`,
- * `results.md` and `scores.csv`.
+ * `results.md`, `scores.csv` and the HTML report (`report: true`).
  *
  * @example The pixel k-NN row on a toy protocol
  * ```ts
@@ -23,14 +23,17 @@
  */
 export type {
   EvaluateOptions,
+  EvaluationFiles,
   EvaluationProgress,
   EvaluationProtocol,
+  EvaluationReportOptions,
   EvaluationResult,
   EvaluationRow,
   EvaluationTrainOptions,
   MethodMetrics,
-} from "./evaluate.ts";
-export { defaultSigmaAngleGain, evaluate } from "./evaluate.ts";
+} from "./types.ts";
+export { evaluate } from "./evaluate.ts";
+export { defaultSigmaAngleGain } from "./options.ts";
 export type { DetectorKind, MethodId, MethodSpec, ModelId } from "./methods.ts";
 export { METHOD_IDS, METHODS, selectMethods } from "./methods.ts";
 export {
@@ -38,4 +41,5 @@ export {
   evaluationJson,
   evaluationMarkdown,
   writeEvaluation,
-} from "./report.ts";
+} from "./write_evaluation.ts";
+export { evaluationReport } from "./evaluation_report.ts";

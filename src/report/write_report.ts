@@ -5,50 +5,17 @@
  */
 import { ShapeError } from "../errors.ts";
 import { escapeHtml, scriptJson } from "./_html.ts";
-import { buildFigures, type PlotlyFigure, renderSvg } from "./_figures.ts";
-import { formatResultsTable, type MethodResult } from "./results_table.ts";
+import { buildFigures } from "./figures/build_figures.ts";
+import { type PlotlyFigure, renderSvg } from "./figures/figure.ts";
+import type { ReportRun } from "./report_run.ts";
+import { formatResultsTable } from "./results_table.ts";
 
-/** One method's test scores and metrics. */
-export interface ReportMethod extends MethodResult {
-  /** One score per test sample, higher = more anomalous. */
-  scores: Float32Array | number[];
-}
-
-/** One model's training history (one entry per epoch). */
-export interface ReportTraining {
-  /** The model's name, e.g. `"Comp.VAE"`. */
-  name: string;
-  /** Per-epoch means of the total loss, the reconstruction and the KL / prior term. */
-  history: Array<{ epoch: number; loss: number; rec: number; kl: number }>;
-}
-
-/** One model's latent sphere view (METHOD.md §6). */
-export interface ReportSphere {
-  /** The model's name, e.g. `"VAE"` or `"Comp.VAE"`. */
-  name: string;
-  /** `N x 3` unit vectors, row-major, e.g. from {@linkcode sphereView}. */
-  points: Float32Array | number[];
-  /** Optional class label per point (colours the points). */
-  labels?: number[] | Uint8Array;
-}
-
-/** A plain-data description of a run, the input of {@linkcode writeReport}. */
-export interface ReportRun {
-  /** The report's title, e.g. `"Fashion-MNIST one-class, normal = Trouser"`. */
-  title: string;
-  /** Protocol facts (counts, dataset, seed...), shown as a two-column table. */
-  protocol?: Record<string, unknown>;
-  /** The methods compared, in display order; at least one. */
-  methods: ReportMethod[];
-  /** One label per test sample: `1` = anomaly / OOD, `0` = normal / ID. */
-  isAnomaly: Uint8Array | number[];
-  /** Training curves, one entry per model. */
-  training?: ReportTraining[];
-  /** Latent sphere views, one entry per model (e.g. VAE vs Comp.VAE). */
-  sphere?: ReportSphere[];
-  /** Free-text notes shown at the end. */
-  notes?: string[];
-}
+export type {
+  ReportMethod,
+  ReportRun,
+  ReportSphere,
+  ReportTraining,
+} from "./report_run.ts";
 
 /** Options of {@linkcode renderReportHtml}. */
 export interface RenderReportOptions {

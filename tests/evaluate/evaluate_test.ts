@@ -300,3 +300,101 @@ Deno.test("`evaluate()` uses the class roll for the Comp.VAE rows only", async (
   });
   equal(plain.rows[0].method, "compvae-knn");
 });
+
+Deno.test("`evaluate()` with report writes the CLI's files into outDir and says where", async () => {
+  const p = await trouser();
+  const parent = await Deno.makeTempDir({ prefix: "hsvae_eval_report_" });
+  const dir = `${parent}/out`;
+  try {
+    const result = await evaluate(
+      { ...p, name: "trouser" },
+      {
+        ...TINY,
+        epochs: 1,
+        methods: ["knn-pixels", "vae-knn"],
+        outDir: dir,
+        report: true,
+      },
+    );
+    const names = [
+      "report-histograms.svg",
+      "report-roc.svg",
+      "report-sphere.svg",
+      "report-training.svg",
+      "report.html",
+      "results.json",
+      "results.md",
+      "scores.csv",
+    ];
+    // nothing outside outDir, nothing else (no temp files) inside it
+    const list = async (d: string) =>
+      (await Array.fromAsync(Deno.readDir(d))).map((e) => e.name).sort();
+    deepEqual(await list(parent), ["out"]);
+    deepEqual(await list(dir), names);
+    deepEqual(result.files, {
+      dir,
+      results: ["results.json", "results.md", "scores.csv"].map((f) =>
+        `${dir}/${f}`
+      ),
+      report: {
+        html: `${dir}/report.html`,
+        svg: ["roc", "histograms", "training", "sphere"].map((f) =>
+          `${dir}/report-${f}.svg`
+        ),
+      },
+    });
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    ok(html.includes("<title>trouser</title>"));
+    ok(
+      html.includes('data-figures="7"'),
+      "roc, 2 histograms, 3 training, 1 sphere",
+    );
+    ok(html.includes("FPR95 (OOD positive)"));
+    // the paths are not part of results.json
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/results.json`));
+    equal(json.files, undefined);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("`evaluate()` rejects a bad outDir or report before training, naming the option", async (t) => {
+  const p = await trouser();
+  const trained: string[] = [];
+  const options = {
+    ...TINY,
+    methods: ["vae-knn"],
+    onProgress: (e: EvaluationProgress) => trained.push(e.kind),
+  };
+  await t.step("report without outDir", async () => {
+    await assert.rejects(
+      evaluate(p, { ...options, report: true }),
+      (e: unknown) =>
+        e instanceof TypeError && /"report" needs "outDir"/.test(e.message),
+    );
+  });
+  await t.step("an empty outDir", async () => {
+    await assert.rejects(
+      evaluate(p, { ...options, outDir: "" }),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        /"outDir" must be a folder path, got ""/.test(e.message),
+    );
+  });
+  await t.step("an outDir below a file", async () => {
+    const file = await Deno.makeTempFile();
+    try {
+      await assert.rejects(
+        evaluate(p, { ...options, outDir: `${file}/out`, report: true }),
+        (e: unknown) =>
+          e instanceof Deno.errors.NotADirectory &&
+          e.message.startsWith(
+            `Cannot evaluate: cannot create "outDir" "${file}/out"`,
+          ),
+      );
+    } finally {
+      await Deno.remove(file);
+    }
+  });
+  deepEqual(trained, []);
+});

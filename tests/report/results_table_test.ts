@@ -2,6 +2,7 @@ import {
   formatResultsTable,
   type MethodResult,
   RESULTS_COLUMNS,
+  TIMING_COLUMNS,
 } from "../../src/report/results_table.ts";
 import { equal, ok, throws } from "../_assert.ts";
 
@@ -70,5 +71,47 @@ Deno.test("formatResultsTable() rejects bad options", () => {
   throws(() => formatResultsTable(METHODS, { digits: 1.5 }), {
     name: "RangeError",
     message: /"digits" must be an integer in \[0, 12\], got "1.5"/,
+  });
+});
+
+Deno.test("formatResultsTable() shows n/a for non-finite values and honours column digits", () => {
+  const md = formatResultsTable([{
+    name: "diverged",
+    auroc: NaN,
+    fpr95: Infinity,
+    fpr95Id: 0.5,
+    trainSeconds: 12.3456,
+    seeds: { mean: { auprIn: NaN }, std: { auprIn: 0 } },
+  }], {
+    format: "markdown",
+    digits: 3,
+    columns: [...RESULTS_COLUMNS, ...TIMING_COLUMNS],
+  });
+  equal(
+    md.split("\n")[2],
+    "| diverged | n/a | n/a | 0.500 | n/a | – | 12.35 | – | – |",
+  );
+});
+
+Deno.test("formatResultsTable() compact style: short headers, no notes", async (t) => {
+  const options = {
+    columns: [...RESULTS_COLUMNS, ...TIMING_COLUMNS],
+    headers: "short",
+    notes: false,
+  } as const;
+  await t.step("markdown", () => {
+    const md = formatResultsTable(METHODS, { ...options, format: "markdown" });
+    const lines = md.split("\n");
+    equal(
+      lines[0],
+      "| Method | AUROC | FPR95 (OOD positive) | FPR95 (ID positive) | AUPR-In | AUPR-Out | Train s | Fit s | Score s |",
+    );
+    equal(lines.length, 5); // header, rule, two rows, the final newline
+    equal(lines[4], "");
+  });
+  await t.step("html", () => {
+    const html = formatResultsTable(METHODS, options);
+    ok(html.includes("<th>Train s</th>"));
+    ok(!html.includes("<ul"));
   });
 });

@@ -7,8 +7,7 @@ import {
   type ReportRun,
   writeReport,
 } from "../../src/report/write_report.ts";
-import { buildFigures, thinRoc } from "../../src/report/_figures.ts";
-import { scriptJson } from "../../src/report/_html.ts";
+import { buildFigures } from "../../src/report/figures/build_figures.ts";
 import { assertClose, deepEqual, equal, ok, rejects } from "../_assert.ts";
 import { selectBackend } from "../../src/backend.ts";
 
@@ -77,35 +76,6 @@ function syntheticRun(): ReportRun {
   };
 }
 
-Deno.test("thinRoc() keeps the curve within its step of the full ROC", () => {
-  const rnd = lcg(5);
-  const scores = Array.from({ length: 5000 }, () => rnd());
-  const labels = scores.map((s) => rnd() < s ? 1 : 0);
-  const roc = rocCurve(scores, labels);
-  const th = thinRoc(roc.fpr, roc.tpr, 0.01);
-  ok(th.fpr.length < roc.fpr.length / 5, `${th.fpr.length} points kept`);
-  deepEqual([th.fpr[0], th.tpr[0]], [0, 0]);
-  deepEqual([th.fpr.at(-1), th.tpr.at(-1)], [1, 1]);
-  // the kept points are ROC points in order (to 6 significant digits) ...
-  const kept: number[] = [];
-  let j = 0;
-  for (let k = 0; k < th.fpr.length; k++) {
-    while (
-      Math.abs(roc.fpr[j] - th.fpr[k]) > 1e-6 ||
-      Math.abs(roc.tpr[j] - th.tpr[k]) > 1e-6
-    ) j++;
-    kept.push(j++);
-  }
-  equal(kept.at(-1), roc.fpr.length - 1);
-  // ... and every dropped point lies within 0.01 of the last kept one
-  let k = 0;
-  for (let i = 0; i < roc.fpr.length; i++) {
-    if (k + 1 < kept.length && kept[k + 1] <= i) k++;
-    ok(roc.fpr[i] - roc.fpr[kept[k]] <= 0.01, `fpr at ${i}`);
-    ok(roc.tpr[i] - roc.tpr[kept[k]] <= 0.01, `tpr at ${i}`);
-  }
-});
-
 Deno.test("buildFigures() draws rocCurve's points and normalised histograms", () => {
   const run = syntheticRun();
   const { plotly, svg } = buildFigures(run, 20);
@@ -133,10 +103,17 @@ Deno.test("buildFigures() draws rocCurve's points and normalised histograms", ()
   assertClose(Math.hypot(pts.x[0], pts.y[0], pts.z[0]), 1, { atol: 1e-5 });
 });
 
-Deno.test("scriptJson() cannot close the script element early", () => {
-  const s = scriptJson({ a: "</script><b>\u2028" });
-  ok(!s.includes("<"));
-  deepEqual(JSON.parse(s), { a: "</script><b>\u2028" });
+Deno.test("renderReportHtml() figure data cannot close the script element early", async () => {
+  const name = "</script><b>\u2028";
+  const run = syntheticRun();
+  run.methods[0].name = name;
+  const html = await renderReportHtml(run, { plotlyJs: "" });
+  const open = '<script type="application/json" id="hsvae-figures">';
+  const start = html.indexOf(open) + open.length;
+  const json = html.slice(start, html.indexOf("</script>", start));
+  ok(!json.includes("<") && !json.includes("\u2028"));
+  const figs = JSON.parse(json) as { data: { name?: string }[] }[];
+  equal(figs[0].data[0].name, `${name} (AUROC 0.900)`);
 });
 
 Deno.test("renderReportHtml() escapes text and inlines the Plotly bundle", async () => {

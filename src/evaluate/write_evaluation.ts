@@ -4,29 +4,20 @@
  *
  * @module
  */
-import type { EvaluationResult, MethodMetrics } from "./evaluate.ts";
+import type { EvaluationResult } from "./types.ts";
 import { writeFileAtomic } from "../model/io.ts";
-
-function fmt(mean: number, std: number, seeds: number, digits: number): string {
-  if (!Number.isFinite(mean)) return "n/a";
-  const m = mean.toFixed(digits);
-  return seeds > 1 ? `${m} ± ${std.toFixed(digits)}` : m;
-}
-
-const COLUMNS: ReadonlyArray<[keyof MethodMetrics, string, number]> = [
-  ["auroc", "AUROC", 4],
-  ["fpr95", "FPR95 (OOD positive)", 4],
-  ["fpr95Id", "FPR95 (ID positive)", 4],
-  ["auprIn", "AUPR-In", 4],
-  ["auprOut", "AUPR-Out", 4],
-  ["trainSeconds", "Train s", 2],
-  ["fitSeconds", "Fit s", 2],
-  ["scoreSeconds", "Score s", 2],
-];
+import {
+  formatResultsTable,
+  type MethodResult,
+  RESULTS_COLUMNS,
+  TIMING_COLUMNS,
+} from "../report/results_table.ts";
 
 /**
- * The result as a Markdown table, one row per method, `mean ± std` over
- * seeds when there are several. The header names both FPR95 conventions:
+ * The result as a Markdown table ({@linkcode formatResultsTable} with the
+ * timing columns and compact headers), one row per method, `mean ± std`
+ * over seeds when there are several, `n/a` for a diverged row's metrics.
+ * The header names both FPR95 conventions:
  * "FPR95 (OOD positive)" is the paper's (`fpr95`), "FPR95 (ID positive)"
  * the ODIN / KNN / CIDER papers' (`fpr95Id`).
  *
@@ -52,32 +43,29 @@ const COLUMNS: ReadonlyArray<[keyof MethodMetrics, string, number]> = [
 export function evaluationMarkdown(result: EvaluationResult): string {
   const p = result.protocol;
   const n = result.seeds.length;
-  const lines = [
-    `# Anomaly detection: ${p.name ?? "evaluation"}`,
-    "",
-    `Train ${p.nTrain} images (${
-      p.inputShape.join("x")
-    }); test ${p.nTestNormal} normal + ${p.nTestAnomaly} anomalous; ${
-      p.semiSupervised ? "semi-supervised (class roll)" : "unsupervised"
-    }; seeds ${result.seeds.join(", ")}${n > 1 ? " (mean ± sample std)" : ""}.`,
-    "",
-    `| Method | ${COLUMNS.map((c) => c[1]).join(" | ")} |`,
-    `| --- | ${COLUMNS.map(() => "---:").join(" | ")} |`,
-  ];
-  for (const row of result.rows) {
-    const cells = COLUMNS.map(([key, , digits]) =>
-      fmt(row.mean[key], row.std[key], n, digits)
-    );
-    lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
-  }
-  lines.push(
-    "",
+  const head = `# Anomaly detection: ${
+    p.name ?? "evaluation"
+  }\n\nTrain ${p.nTrain} images (${
+    p.inputShape.join("x")
+  }); test ${p.nTestNormal} normal + ${p.nTestAnomaly} anomalous; ${
+    p.semiSupervised ? "semi-supervised (class roll)" : "unsupervised"
+  }; seeds ${result.seeds.join(", ")}${n > 1 ? " (mean ± sample std)" : ""}.`;
+  const methods: MethodResult[] = result.rows.map((row) => ({
+    name: row.label,
+    ...row.mean,
+    seeds: n > 1 ? { mean: { ...row.mean }, std: { ...row.std } } : undefined,
+  }));
+  const table = formatResultsTable(methods, {
+    format: "markdown",
+    columns: [...RESULTS_COLUMNS, ...TIMING_COLUMNS],
+    headers: "short",
+    notes: false,
+  });
+  const notes =
     "FPR95 (OOD positive): fraction of normal / ID samples flagged at the threshold that detects 95% of the anomalies (the paper's convention). " +
-      "FPR95 (ID positive): fraction of anomalies accepted at the threshold that accepts 95% of the normal samples (ODIN / KNN / CIDER). " +
-      "Train s is the row's model (shared by its rows); Score s includes encoding the test set.",
-    "",
-  );
-  return lines.join("\n");
+    "FPR95 (ID positive): fraction of anomalies accepted at the threshold that accepts 95% of the normal samples (ODIN / KNN / CIDER). " +
+    "Train s is the row's model (shared by its rows); Score s includes encoding the test set.";
+  return `${head}\n\n${table}\n${notes}\n`;
 }
 
 function csvField(s: string): string {
@@ -137,7 +125,8 @@ export function evaluationCsv(result: EvaluationResult): string {
 
 /**
  * The result as JSON, without the per-sample scores (they are in
- * `scores.csv`); typed arrays become plain arrays, NaN becomes `null`.
+ * `scores.csv`) and the paths written (`files`); typed arrays become plain
+ * arrays, NaN becomes `null`.
  *
  * @param result What `evaluate` returned.
  * @returns Pretty-printed JSON text.
@@ -159,7 +148,7 @@ export function evaluationCsv(result: EvaluationResult): string {
  * ```
  */
 export function evaluationJson(result: EvaluationResult): string {
-  const { scores: _scores, ...rest } = result;
+  const { scores: _scores, files: _files, ...rest } = result;
   return JSON.stringify(
     { ...rest, scores: "scores.csv" },
     (_key, value) =>
@@ -178,7 +167,7 @@ export function evaluationJson(result: EvaluationResult): string {
  *
  * @param result What `evaluate` returned.
  * @param outDir The folder.
- * @returns Resolves when the three files are written.
+ * @returns The three paths, in that order.
  * @throws {Deno.errors.PermissionDenied} When the folder cannot be written.
  *
  * @example
@@ -192,17 +181,22 @@ export function evaluationJson(result: EvaluationResult): string {
  *   testIsAnomaly: [0, 1],
  * }, { methods: ["knn-pixels"], k: 1, progress: "none" });
  * const dir = await Deno.makeTempDir();
- * await writeEvaluation(result, dir);
- * assert.match(await Deno.readTextFile(`${dir}/results.md`), /AUROC/);
+ * const paths = await writeEvaluation(result, dir);
+ * assert.equal(paths[1], `${dir}/results.md`);
+ * assert.match(await Deno.readTextFile(paths[1]), /AUROC/);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeEvaluation(
   result: EvaluationResult,
   outDir: string,
-): Promise<void> {
+): Promise<string[]> {
   await Deno.mkdir(outDir, { recursive: true });
-  await writeFileAtomic(`${outDir}/results.json`, evaluationJson(result));
-  await writeFileAtomic(`${outDir}/results.md`, evaluationMarkdown(result));
-  await writeFileAtomic(`${outDir}/scores.csv`, evaluationCsv(result));
+  const files: Array<[string, string]> = [
+    [`${outDir}/results.json`, evaluationJson(result)],
+    [`${outDir}/results.md`, evaluationMarkdown(result)],
+    [`${outDir}/scores.csv`, evaluationCsv(result)],
+  ];
+  for (const [path, text] of files) await writeFileAtomic(path, text);
+  return files.map(([path]) => path);
 }
