@@ -12,6 +12,7 @@ import {
   normaliseToSphere,
 } from "./loss.ts";
 import type { ModelConfig } from "./model/resnet.ts";
+import { splitEncoderHead } from "./model/encoder_head.ts";
 import type { ResolvedTrainOptions } from "./train.ts";
 
 /**
@@ -62,12 +63,7 @@ export function splitHead(
   out: Tensor2D,
   n: number,
 ): { mu: Tensor2D; logVar: Tensor2D; sigma: Tensor2D } {
-  const mu = tf.slice(out, [0, 0], [-1, n]) as Tensor2D;
-  const logVar = tf.clipByValue(
-    tf.slice(out, [0, n], [-1, n]),
-    -30,
-    20,
-  ) as Tensor2D;
+  const { mu, logVar } = splitEncoderHead(out, n);
   const sigma = tf.exp(tf.mul(logVar, 0.5)) as Tensor2D;
   return { mu, logVar, sigma };
 }
