@@ -8,40 +8,49 @@
  *
  *     deno bench -A bench/train_bench.ts
  */
-import { resolveTrainOptions, selectBackend, VaeModel } from "../mod.ts";
+import { resolveTrainOptions, selectBackend } from "../mod.ts";
 import { tf } from "../src/tf.ts";
-import { type Net, trainStep } from "../src/_train_step.ts";
+import { createVaeStep } from "../src/train/vae_step.ts";
+import { createOptimizers, optimizeStep } from "../src/train/optimize_step.ts";
 
 const report = await selectBackend();
 console.log(`backend: ${report.backend} (${report.reason})`);
 
 const BATCH = 128;
 const N = 128;
-const x = tf.tidy(() =>
-  tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 1)
-) as tf.Tensor4D;
+const images = new Float32Array(BATCH * 28 * 28).map((_, i) =>
+  (i * 7919 % 255) / 255
+);
+const indices = Array.from({ length: BATCH }, (_, i) => i);
 
-function setup(variant: "vae" | "compressed", preset: "paper" | "authors") {
-  const model = VaeModel.create({ latentDim: N, seed: 1 });
-  const net: Net = {
-    encoder: model.encoder,
-    decoder: model.decoder,
-    modelConfig: model.config,
-  };
+/** The step trainVAE runs, fed one fixed batch (built inside the timed region, as in training). */
+async function setup(
+  variant: "vae" | "compressed",
+  preset: "paper" | "authors",
+) {
   const opts = resolveTrainOptions({
     variant,
     preset,
     latentDim: N,
     batchSize: BATCH,
+    seed: 1,
   });
-  const enc = tf.train.adam(opts.learningRate);
-  const dec = preset === "authors"
-    ? tf.train.adam(opts.learningRate)
-    : undefined;
-  let step = 0;
+  const step = await createVaeStep(
+    { images, shape: [BATCH, 28, 28, 1] },
+    opts,
+    undefined,
+    null,
+  );
+  const groups = createOptimizers(step, opts.learningRate);
+  // epoch 1's schedule with beta fixed at 1 (no epoch 0 to tune it from)
+  step.beta = 1;
+  step.annealing = 1;
+  let s = 0;
   return async () => {
-    const ctx = { epoch: 1, beta: 1, annealing: 1, noiseSeed: step++ };
-    const { stats } = trainStep(net, x, opts, ctx, enc, dec);
+    const ctx = { epoch: 1, step: s++, training: true };
+    const batch = step.batch(indices);
+    const { stats } = optimizeStep(step, batch, ctx, groups);
+    tf.dispose(batch);
     await stats.data(); // read back inside the timed region
     stats.dispose();
   };
@@ -58,7 +67,7 @@ const cases = [
 ] as const;
 
 for (const c of cases) {
-  const fn = setup(c.variant, c.preset);
+  const fn = await setup(c.variant, c.preset);
   await fn(); // warm-up: optimiser state, kernel compilation
   Deno.bench({
     name: c.name,

@@ -28,6 +28,7 @@ import {
   resolveModelConfig,
 } from "./resnet.ts";
 import { loadLayersModel, saveLayersModel, writeFileAtomic } from "./io.ts";
+import { splitEncoderHead } from "./encoder_head.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** The `format` field of a saved model's `config.json`. */
@@ -304,7 +305,9 @@ export class VaeModel {
   }
 
   /**
-   * Encodes images to the posterior's mean and log-variance (tensors).
+   * Encodes images to the posterior's mean and log-variance (tensors). The
+   * log-variance is clipped to `[-30, 20]` as in training
+   * (`splitEncoderHead`), so it is the one the loss saw.
    *
    * @param x Images `[N, H, W, C]`, values as in training (usually [0, 1]).
    * @returns `{ mu, logVar }`, `[N, n]` each; the caller disposes them.
@@ -332,8 +335,7 @@ export class VaeModel {
     const n = this.#config.latentDim;
     return tf.tidy(() => {
       const out = this.#encoder.predict(x) as Tensor2D;
-      const [mu, logVar] = tf.split(out, [n, n], 1) as [Tensor2D, Tensor2D];
-      return { mu, logVar };
+      return splitEncoderHead(out, n);
     });
   }
 

@@ -1,0 +1,313 @@
+/**
+ * The generic training loop: any model that implements {@linkcode TrainStep}
+ * gets epochs over a seeded batch order, a seeded validation split, a
+ * halving learning-rate schedule, Adam (one per variable group), a
+ * per-epoch JSON-lines log, progress, atomic checkpoints after every epoch
+ * and on interruption, an exact resume (bit-identical to an uninterrupted
+ * run on the same backend, Adam's beta powers included), and graceful
+ * stops from an `AbortSignal` or Ctrl-C.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { Progress } from "../progress.ts";
+import {
+  assertSameRun,
+  type Checkpoint,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type PartialEpoch,
+  readCheckpoint,
+  restoreOptimizers,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+import { epochOrder } from "./epoch_order.ts";
+import { type InterruptWatch, watchInterrupt } from "./interrupt.ts";
+import { learningRateAt, setLearningRate } from "./learning_rate.ts";
+import {
+  LOOP_RESUME_KEYS,
+  type LoopOptions,
+  loopSettings,
+  type ResolvedLoopOptions,
+  resolveLoopOptions,
+} from "./loop_options.ts";
+import {
+  createOptimizers,
+  type OptimizerGroup,
+  optimizeStep,
+} from "./optimize_step.ts";
+import { splitIndices } from "./split_indices.ts";
+import { appendTrainLog } from "./train_log.ts";
+import type { EpochSummary, StepContext, TrainStep } from "./train_step.ts";
+import { validationLosses } from "./validation.ts";
+
+/** What {@linkcode trainLoop} returns. */
+export interface LoopResult<Log> {
+  /** One record per finished epoch, including those restored by a resume. */
+  history: Log[];
+  /** Training stopped early (signal or Ctrl-C); a checkpoint was written. */
+  interrupted: boolean;
+  /** The training indices (sorted). */
+  trainIndices: number[];
+  /** The held-out indices (sorted; empty without a split). */
+  validationIndices: number[];
+}
+
+/**
+ * Builds the model's step, from the checkpoint when resuming (its
+ * `state.model` is what the step's `state()` returned, its `path` holds
+ * what `save()` wrote), else fresh.
+ */
+export type StepFactory<B extends tf.TensorContainer, Log> = (
+  checkpoint: Checkpoint<Log> | null,
+) => TrainStep<B, Log> | Promise<TrainStep<B, Log>>;
+
+/** The state of a run in progress. */
+interface Run<B extends tf.TensorContainer, Log> {
+  o: ResolvedLoopOptions<Log>;
+  step: TrainStep<B, Log>;
+  groups: OptimizerGroup[];
+  history: Log[];
+  /** The interrupted epoch to continue, until it is. */
+  resumePartial: PartialEpoch | null;
+  trainIdx: number[];
+  valIdx: number[];
+  stepsPerEpoch: number;
+  watch: InterruptWatch;
+}
+
+/**
+ * Trains the model `createStep` builds.
+ *
+ * Per epoch: the learning rate `learningRate * 0.5^k` (k milestones passed)
+ * is set on every optimiser, `step.beginEpoch` runs, the training indices
+ * are visited in a seeded order (`epochOrder`) in batches of `batchSize`
+ * (smaller than `minBatchSize`: skipped), each batch one forward and one
+ * backward pass (`optimizeStep`); then the validation losses, the step's
+ * log record, `onEpoch`, a line of `train.jsonl` and a checkpoint. A stop
+ * request ends the run after the current batch with a checkpoint of the
+ * partial epoch; `resume` continues it exactly.
+ *
+ * @param options See {@linkcode LoopOptions}.
+ * @param createStep Builds the step, fresh or from a checkpoint.
+ * @returns The history, whether it was interrupted, and the split.
+ * @throws {RangeError} For bad options, or a resume whose settings differ.
+ * @throws {DataFormatError} For an unreadable checkpoint or one of another
+ *   format, version or kind.
+ *
+ * @example Linear regression y = 3x through the loop
+ * ```ts
+ * import { selectBackend } from "../backend.ts";
+ * import assert from "node:assert/strict";
+ * import { tf } from "../tf.ts";
+ * import type { Tensor1D } from "../tf.ts";
+ * import { trainLoop } from "./loop.ts";
+ * import type { EpochSummary } from "./train_step.ts";
+ * await selectBackend("wasm");
+ *
+ * const xs = Float32Array.from({ length: 64 }, (_, i) => i / 64);
+ * const w = tf.variable(tf.scalar(0));
+ * const { history } = await trainLoop<{ x: Tensor1D }, EpochSummary>(
+ *   { kind: "demo", size: 64, epochs: 20, batchSize: 16, learningRate: 0.1, progress: "none" },
+ *   () => ({
+ *     variableGroups: [{ name: "w", variables: [w] }],
+ *     batch: (idx) => ({ x: tf.tensor1d(idx.map((i) => xs[i])) }),
+ *     losses: ({ x }) => {
+ *       const mse = tf.mean(tf.square(tf.sub(tf.mul(w, x), tf.mul(x, 3)))) as tf.Scalar;
+ *       return { objective: mse, losses: { mse } };
+ *     },
+ *     epochLog: (s) => s,
+ *     state: () => ({}),
+ *     save: async () => {},
+ *   }),
+ * );
+ * assert.ok(history[19].losses.mse < history[0].losses.mse);
+ * w.dispose();
+ * ```
+ */
+export async function trainLoop<B extends tf.TensorContainer, Log>(
+  options: LoopOptions<Log>,
+  createStep: StepFactory<B, Log>,
+): Promise<LoopResult<Log>> {
+  const o = resolveLoopOptions(options);
+  const checkpoint = o.resume
+    ? await readCheckpoint<Log>(o.outDir!, o.kind)
+    : null;
+  if (checkpoint) {
+    assertSameRun(checkpoint.state.loop, loopSettings(o), LOOP_RESUME_KEYS);
+  }
+  const step = await createStep(checkpoint);
+  const groups = createOptimizers(step, o.learningRate);
+  try {
+    if (checkpoint) await restoreOptimizers(checkpoint, groups);
+    const [trainIdx, valIdx] = splitIndices(o.size, o.validationSplit, o.seed);
+    using watch = watchInterrupt(o.signal, o.handleSigint);
+    const run: Run<B, Log> = {
+      o,
+      step,
+      groups,
+      history: checkpoint?.state.history ?? [],
+      resumePartial: checkpoint?.state.partial ?? null,
+      trainIdx,
+      valIdx,
+      stepsPerEpoch: Math.ceil(trainIdx.length / o.batchSize),
+      watch,
+    };
+    if (o.outDir) await Deno.mkdir(o.outDir, { recursive: true });
+    const interrupted = await runEpochs(
+      run,
+      checkpoint?.state.epochsDone ?? 0,
+    );
+    return {
+      history: run.history,
+      interrupted,
+      trainIndices: trainIdx,
+      validationIndices: valIdx,
+    };
+  } finally {
+    for (const g of groups) g.optimizer.dispose();
+  }
+}
+
+/** Runs epochs `start..epochs-1`; returns whether it was interrupted. */
+async function runEpochs<B extends tf.TensorContainer, Log>(
+  run: Run<B, Log>,
+  start: number,
+): Promise<boolean> {
+  for (let epoch = start; epoch < run.o.epochs; epoch++) {
+    if (run.watch.stopped) return true;
+    const lr = learningRateAt(run.o.learningRate, run.o.lrMilestones, epoch);
+    for (const g of run.groups) setLearningRate(g.optimizer, lr);
+    run.step.beginEpoch?.(epoch);
+    const progress = new Progress(
+      `epoch ${epoch + 1}/${run.o.epochs}`,
+      run.stepsPerEpoch,
+      { mode: run.o.progress },
+    );
+    const acc = await trainEpoch(run, epoch, progress);
+    if (acc.step < run.stepsPerEpoch) {
+      // interrupted mid-epoch: checkpoint the partial epoch so resume loses nothing
+      progress.finish(
+        `interrupted after batch ${acc.step}/${run.stepsPerEpoch}`,
+      );
+      if (run.o.outDir) await saveCheckpoint(run, epoch, acc);
+      return true;
+    }
+    await finishEpoch(run, acc, lr, progress);
+  }
+  return false;
+}
+
+/** The training batches of one epoch, from where a resume left off. */
+async function trainEpoch<B extends tf.TensorContainer, Log>(
+  run: Run<B, Log>,
+  epoch: number,
+  progress: Progress,
+): Promise<PartialEpoch> {
+  const { o } = run;
+  const order = epochOrder(run.trainIdx, epoch, o.seed, o.stratify);
+  const acc: PartialEpoch = run.resumePartial?.epoch === epoch
+    ? run.resumePartial
+    : { epoch, step: 0, steps: 0, seen: 0, seconds: 0, sums: {} };
+  run.resumePartial = null;
+  if (acc.step > 0) progress.tick(acc.step);
+  const t0 = performance.now() - acc.seconds * 1000;
+  for (let s = acc.step; s < run.stepsPerEpoch; s++) {
+    const idx = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
+    acc.step = s + 1;
+    if (idx.length < o.minBatchSize) continue;
+    const ctx = { epoch, step: s, training: true };
+    progress.tick(1, await trainBatch(run, acc, idx, ctx));
+    o.onStep?.(epoch, s);
+    if (run.watch.stopped) break;
+  }
+  acc.seconds = (performance.now() - t0) / 1000;
+  return acc;
+}
+
+/**
+ * One optimisation step on the examples `idx`, added to the epoch's sums;
+ * returns the progress note (the first loss).
+ */
+async function trainBatch<B extends tf.TensorContainer, Log>(
+  run: Run<B, Log>,
+  acc: PartialEpoch,
+  idx: number[],
+  ctx: StepContext,
+): Promise<string> {
+  const batch = run.step.batch(idx, ctx);
+  const { names, stats } = optimizeStep(run.step, batch, ctx, run.groups);
+  tf.dispose(batch);
+  const v = await stats.data();
+  stats.dispose();
+  names.forEach((k, i) => (acc.sums[k] = (acc.sums[k] ?? 0) + v[i]));
+  acc.seen += idx.length;
+  acc.steps++;
+  return names.length > 0 ? `${names[0]} ${v[0].toPrecision(5)}` : "";
+}
+
+/** Summarises a finished epoch, logs it and checkpoints. */
+async function finishEpoch<B extends tf.TensorContainer, Log>(
+  run: Run<B, Log>,
+  acc: PartialEpoch,
+  lr: number,
+  progress: Progress,
+): Promise<void> {
+  const { o, step } = run;
+  const steps = Math.max(1, acc.steps);
+  const summary: EpochSummary = {
+    epoch: acc.epoch,
+    losses: Object.fromEntries(
+      Object.entries(acc.sums).map(([k, v]) => [k, v / steps]),
+    ),
+    learningRate: lr,
+    seen: acc.seen,
+    seconds: acc.seconds,
+  };
+  if (run.valIdx.length > 0 && step.validationLosses) {
+    summary.validation = await validationLosses(step, run.valIdx, {
+      epoch: acc.epoch,
+      batchSize: o.batchSize,
+      minBatchSize: o.minBatchSize,
+    });
+  }
+  const log = step.epochLog(summary);
+  run.history.push(log);
+  progress.finish(step.describe?.(log) ?? describeSummary(summary));
+  o.onEpoch?.(log);
+  if (o.outDir) {
+    await appendTrainLog(o.outDir, log);
+    await saveCheckpoint(run, acc.epoch + 1, null);
+  }
+}
+
+/** The default progress summary: every loss and the throughput. */
+function describeSummary(s: EpochSummary): string {
+  const losses = Object.entries(s.losses).map(([k, v]) =>
+    `${k} ${v.toPrecision(5)}`
+  );
+  return [...losses, `${(s.seen / s.seconds).toFixed(1)} ex/s`].join(" ");
+}
+
+/** Writes a checkpoint of the run after `epochsDone` epochs (+ `partial`). */
+async function saveCheckpoint<B extends tf.TensorContainer, Log>(
+  run: Run<B, Log>,
+  epochsDone: number,
+  partial: PartialEpoch | null,
+): Promise<void> {
+  await writeCheckpoint<Log>(
+    run.o.outDir!,
+    {
+      format: CHECKPOINT_FORMAT,
+      formatVersion: CHECKPOINT_VERSION,
+      kind: run.o.kind,
+      epochsDone,
+      partial,
+      loop: loopSettings(run.o),
+      history: run.history,
+      model: run.step.state(),
+    },
+    run.groups,
+    (dir) => run.step.save(dir),
+  );
+}
