@@ -16,6 +16,13 @@
  *
  * @module
  */
+import {
+  authorsSigmaAngleGain,
+  DEFAULT_BASELINE_PRESET,
+  DEFAULT_PRESET,
+  isPreset,
+  PRESETS,
+} from "../presets.ts";
 import type { LossPreset } from "../loss.ts";
 import type { ProgressMode } from "../progress.ts";
 import { resolveTrainOptions, type TrainOptions } from "../train.ts";
@@ -44,8 +51,7 @@ import type { EvaluateOptions, EvaluationTrainOptions } from "./types.ts";
 export function defaultSigmaAngleGain(
   inputShape: readonly number[],
 ): number | undefined {
-  const [h, w, c] = inputShape;
-  return h === 28 && w === 28 && c === 1 ? 2.25e5 : undefined;
+  return authorsSigmaAngleGain(inputShape);
 }
 
 /**
@@ -119,9 +125,11 @@ function resolveSeeds(given: readonly number[] | undefined): number[] {
 }
 
 function checkPreset(name: string, p: LossPreset | undefined): void {
-  if (p !== undefined && p !== "authors" && p !== "paper") {
+  if (p !== undefined && !isPreset(p)) {
     throw new RangeError(
-      `Cannot evaluate: unknown ${name} "${p}"; use "authors" or "paper"`,
+      `Cannot evaluate: unknown ${name} "${p}"; use ${
+        PRESETS.map((q) => `"${q}"`).join(" or ")
+      }`,
     );
   }
 }
@@ -216,8 +224,8 @@ export function resolve(
     latentDim: t.latentDim,
     widths,
     batchSize,
-    preset: options.preset ?? "authors",
-    baselinePreset: options.baselinePreset ?? "paper",
+    preset: options.preset ?? DEFAULT_PRESET,
+    baselinePreset: options.baselinePreset ?? DEFAULT_BASELINE_PRESET,
     sigmaAngleGain,
     k: positiveInt("k", options.k ?? 3),
     nEstimators: positiveInt(
