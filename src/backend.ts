@@ -86,7 +86,7 @@ const CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isBackendChoice } from "./backend.ts";
+ * import { isBackendChoice } from "@hsvae/hsvae";
  *
  * assert.equal(isBackendChoice("wasm"), true);
  * assert.equal(isBackendChoice("webgl"), false);
@@ -105,7 +105,7 @@ export function isBackendChoice(value: unknown): value is BackendChoice {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { probeWebGpu } from "./backend.ts";
+ * import { probeWebGpu } from "@hsvae/hsvae";
  *
  * const info = await probeWebGpu();
  * assert.equal(typeof info.available, "boolean");
@@ -210,7 +210,7 @@ async function wasmInfo(backend: BackendName): Promise<WasmInfo> {
  * @example Selecting the WASM-SIMD backend
  * ```ts
  * import assert from "node:assert/strict";
- * import { selectBackend } from "./backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  *
  * const report = await selectBackend("wasm");
  * assert.equal(report.backend, "wasm");
@@ -327,7 +327,7 @@ let selected: Promise<BackendReport> | null = null;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ensureBackend, selectBackend } from "./backend.ts";
+ * import { ensureBackend, selectBackend } from "@hsvae/hsvae";
  *
  * await selectBackend("cpu");
  * assert.equal((await ensureBackend()).backend, "cpu"); // keeps the choice

@@ -13,7 +13,7 @@
  * @example Catching a shape error
  * ```ts
  * import assert from "node:assert/strict";
- * import { ShapeError } from "./errors.ts";
+ * import { ShapeError } from "@hsvae/hsvae";
  *
  * const err = new ShapeError("Cannot transform \"x\": expected rank 2", "[N, n]", "[3]");
  * assert.ok(err instanceof TypeError);
@@ -47,7 +47,7 @@ export class ShapeError extends TypeError {
  * @example Naming the file and the byte offset
  * ```ts
  * import assert from "node:assert/strict";
- * import { DataFormatError } from "./errors.ts";
+ * import { DataFormatError } from "@hsvae/hsvae";
  *
  * const err = new DataFormatError("Cannot read IDX: bad magic", { file: "x.idx", offset: 0 });
  * assert.equal(err.file, "x.idx");
@@ -79,7 +79,7 @@ export class DataFormatError extends SyntaxError {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { NotFittedError } from "./errors.ts";
+ * import { NotFittedError } from "@hsvae/hsvae";
  *
  * assert.ok(new NotFittedError("Cannot score: call fit() first") instanceof Error);
  * ```
@@ -102,7 +102,7 @@ export class NotFittedError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BackendError } from "./errors.ts";
+ * import { BackendError } from "@hsvae/hsvae";
  *
  * const err = new BackendError("Cannot start \"webgpu\": no adapter", "webgpu");
  * assert.equal(err.backend, "webgpu");

@@ -161,9 +161,9 @@ function tailSquares(x: Tensor2D): Tensor2D {
  *
  * @example The isotropic vector: cos(phi_k) = 1/sqrt(n-k+1)
  * ```ts
- * import { selectBackend } from "./backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { angleCosines } from "./hyperspherical.ts";
+ * import { angleCosines } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * const { radius, cosines } = angleCosines([[1, 1, 1, 1]]);
@@ -238,9 +238,9 @@ export function angleCosines(
  *
  * @example A 2-D point
  * ```ts
- * import { selectBackend } from "./backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { toHyperspherical } from "./hyperspherical.ts";
+ * import { toHyperspherical } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * const { radius, angles } = toHyperspherical([[0, -2]]);
@@ -318,10 +318,10 @@ function cumprod(x: Tensor2D): Tensor2D {
  *
  * @example A round trip
  * ```ts
- * import { selectBackend } from "./backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { fromHyperspherical } from "./hyperspherical.ts";
- * import { tf } from "./tf.ts";
+ * import { fromHyperspherical } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const x = fromHyperspherical(tf.tensor1d([2]), tf.tensor2d([[Math.PI / 2, Math.PI]]));
@@ -401,9 +401,9 @@ export interface LogVolumeElementOptions {
  *
  * @example On the unit 3-sphere equator the element is 1
  * ```ts
- * import { selectBackend } from "./backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { logVolumeElement } from "./hyperspherical.ts";
+ * import { logVolumeElement } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * const v = await logVolumeElement([1], [[Math.PI / 2, 0]]).data();

@@ -6,10 +6,10 @@
  *
  * @example The authors' preset on a tiny batch
  * ```ts
- * import { selectBackend } from "./backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { compressedKl } from "./loss.ts";
- * import { tf } from "./tf.ts";
+ * import { compressedKl } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[3, 0.1, 0.2], [2.8, -0.1, 0.1], [3.1, 0, -0.2]]);

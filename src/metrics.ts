@@ -215,7 +215,7 @@ function averagePrecision(s: Float64Array, y: Uint8Array): number {
  * @example Three samples, one tie
  * ```ts
  * import assert from "node:assert/strict";
- * import { rocCurve } from "./metrics.ts";
+ * import { rocCurve } from "@hsvae/hsvae";
  *
  * const { fpr, tpr, thresholds } = rocCurve([0.9, 0.5, 0.5], [1, 0, 1]);
  * assert.deepEqual([...fpr], [0, 0, 1]);
@@ -268,7 +268,7 @@ function aurocOf(c: Checked): number {
  * @example A tie counts one half
  * ```ts
  * import assert from "node:assert/strict";
- * import { auroc } from "./metrics.ts";
+ * import { auroc } from "@hsvae/hsvae";
  *
  * assert.equal(auroc([3, 2, 1], [1, 0, 0]), 1);
  * assert.equal(auroc([1, 1], [1, 0]), 0.5);
@@ -306,7 +306,7 @@ function fpr95Of(c: Checked): number {
  * @example Interpolating between two ROC points
  * ```ts
  * import assert from "node:assert/strict";
- * import { fpr95 } from "./metrics.ts";
+ * import { fpr95 } from "@hsvae/hsvae";
  *
  * // ROC points (fpr, tpr): (0,0) (0,0.5) (0.5,0.5) (0.5,1) (1,1)
  * const v = fpr95([4, 3, 2, 1], [1, 0, 1, 0]);
@@ -352,7 +352,7 @@ function fpr95IdOf(c: Checked): number {
  * @example Twenty ID scores 1..20, threshold = the 19th
  * ```ts
  * import assert from "node:assert/strict";
- * import { fpr95Id } from "./metrics.ts";
+ * import { fpr95Id } from "@hsvae/hsvae";
  *
  * const id = Array.from({ length: 20 }, (_, i) => i + 1);
  * const ood = [10, 19, 19.5, 30];
@@ -399,7 +399,7 @@ function auprInOf(c: Checked): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { auprOut } from "./metrics.ts";
+ * import { auprOut } from "@hsvae/hsvae";
  *
  * // ranking 1, 0, 1: precision 1 at recall 0.5, 2/3 at recall 1
  * assert.equal(auprOut([3, 2, 1], [1, 0, 1]), 0.5 * 1 + 0.5 * (2 / 3));
@@ -428,7 +428,7 @@ export function auprOut(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { auprIn } from "./metrics.ts";
+ * import { auprIn } from "@hsvae/hsvae";
  *
  * // by -score the order is 1, 2, 3: ID at ranks 2 and 3 -> P 1/2, 2/3
  * assert.equal(auprIn([1, 2, 3], [1, 0, 0]), 0.5 * 0.5 + 0.5 * (2 / 3));
@@ -455,7 +455,7 @@ export function auprIn(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { computeMetrics } from "./metrics.ts";
+ * import { computeMetrics } from "@hsvae/hsvae";
  *
  * const m = computeMetrics([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]);
  * assert.equal(m.auroc, 1);

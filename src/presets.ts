@@ -17,7 +17,7 @@
  * @example The two presets side by side
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_PRESET, PRESET_DEFAULTS, PRESETS } from "./presets.ts";
+ * import { DEFAULT_PRESET, PRESET_DEFAULTS, PRESETS } from "@hsvae/hsvae";
  *
  * assert.deepEqual(PRESETS, ["authors", "paper"]);
  * assert.equal(DEFAULT_PRESET, "authors");
@@ -226,7 +226,7 @@ export interface VariantTraits {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { PRESETS } from "./presets.ts";
+ * import { PRESETS } from "@hsvae/hsvae";
  *
  * assert.ok(PRESETS.includes("paper"));
  * ```
@@ -242,7 +242,7 @@ export const PRESETS: readonly LossPreset[] = Object.freeze([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { VARIANTS } from "./presets.ts";
+ * import { VARIANTS } from "@hsvae/hsvae";
  *
  * assert.deepEqual(VARIANTS, ["compressed", "vmf", "vae", "ae"]);
  * ```
@@ -261,7 +261,7 @@ export const VARIANTS: readonly LossVariant[] = Object.freeze([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_PRESET } from "./presets.ts";
+ * import { DEFAULT_PRESET } from "@hsvae/hsvae";
  *
  * assert.equal(DEFAULT_PRESET, "authors");
  * ```
@@ -275,7 +275,7 @@ export const DEFAULT_PRESET: LossPreset = "authors";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_BASELINE_PRESET } from "./presets.ts";
+ * import { DEFAULT_BASELINE_PRESET } from "@hsvae/hsvae";
  *
  * assert.equal(DEFAULT_BASELINE_PRESET, "paper");
  * ```
@@ -288,7 +288,7 @@ export const DEFAULT_BASELINE_PRESET: LossPreset = "paper";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_VARIANT } from "./presets.ts";
+ * import { DEFAULT_VARIANT } from "@hsvae/hsvae";
  *
  * assert.equal(DEFAULT_VARIANT, "compressed");
  * ```
@@ -302,7 +302,7 @@ export const DEFAULT_VARIANT: LossVariant = "compressed";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_LATENT_DIM } from "./presets.ts";
+ * import { DEFAULT_LATENT_DIM } from "@hsvae/hsvae";
  *
  * assert.equal(DEFAULT_LATENT_DIM, 128);
  * ```
@@ -316,7 +316,7 @@ export const DEFAULT_LATENT_DIM = 128;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_EPOCHS } from "./presets.ts";
+ * import { DEFAULT_EPOCHS } from "@hsvae/hsvae";
  *
  * assert.equal(DEFAULT_EPOCHS, 10);
  * ```
@@ -351,7 +351,7 @@ export const DEFAULT_EPOCHS = 10;
  * @example Reading a default
  * ```ts
  * import assert from "node:assert/strict";
- * import { PRESET_DEFAULTS } from "./presets.ts";
+ * import { PRESET_DEFAULTS } from "@hsvae/hsvae";
  *
  * const a = PRESET_DEFAULTS.authors;
  * assert.equal(a.train.learningRate, 2e-4);
@@ -461,7 +461,7 @@ export const PRESET_DEFAULTS: Readonly<PresetTable> = deepFreeze<PresetTable>(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { VARIANT_TRAITS } from "./presets.ts";
+ * import { VARIANT_TRAITS } from "@hsvae/hsvae";
  *
  * assert.equal(VARIANT_TRAITS.vmf.compressUntil, 1);
  * assert.equal(VARIANT_TRAITS.vae.kl, "gaussian");
@@ -506,7 +506,7 @@ export const VARIANT_TRAITS: Readonly<
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { AUTHORS_SIGMA_ANGLE_GAINS } from "./presets.ts";
+ * import { AUTHORS_SIGMA_ANGLE_GAINS } from "@hsvae/hsvae";
  *
  * assert.equal(AUTHORS_SIGMA_ANGLE_GAINS.fashionMnist, 2.25e5);
  * ```
@@ -536,7 +536,7 @@ export const AUTHORS_SIGMA_ANGLE_GAINS: Readonly<
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { authorsSigmaAngleGain } from "./presets.ts";
+ * import { authorsSigmaAngleGain } from "@hsvae/hsvae";
  *
  * assert.equal(authorsSigmaAngleGain([28, 28, 1]), 2.25e5);
  * assert.equal(authorsSigmaAngleGain([32, 32, 3]), undefined);
@@ -560,7 +560,7 @@ export function authorsSigmaAngleGain(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isPreset } from "./presets.ts";
+ * import { isPreset } from "@hsvae/hsvae";
  *
  * assert.ok(isPreset("paper"));
  * assert.ok(!isPreset("nope"));
@@ -579,7 +579,7 @@ export function isPreset(value: unknown): value is LossPreset {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isVariant } from "./presets.ts";
+ * import { isVariant } from "@hsvae/hsvae";
  *
  * assert.ok(isVariant("vmf"));
  * assert.ok(!isVariant(undefined));
@@ -602,7 +602,7 @@ export function isVariant(value: unknown): value is LossVariant {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { variantNormalisesZ } from "./presets.ts";
+ * import { variantNormalisesZ } from "@hsvae/hsvae";
  *
  * assert.equal(variantNormalisesZ("compressed"), true);
  * assert.equal(variantNormalisesZ("vmf"), true);
@@ -628,7 +628,7 @@ export function variantNormalisesZ(variant: LossVariant): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { classSpacing } from "./presets.ts";
+ * import { classSpacing } from "@hsvae/hsvae";
  *
  * assert.equal(classSpacing("authors"), 10);
  * assert.equal(classSpacing("paper"), 11);

@@ -17,7 +17,7 @@ export type ProgressMode = "auto" | "bar" | "lines" | "none";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatDuration } from "./progress.ts";
+ * import { formatDuration } from "@hsvae/hsvae";
  *
  * assert.equal(formatDuration(185), "3m05s");
  * assert.equal(formatDuration(3720), "1h02m");
@@ -52,7 +52,7 @@ function isTty(): boolean {
  * @example Counting silently
  * ```ts
  * import assert from "node:assert/strict";
- * import { Progress } from "./progress.ts";
+ * import { Progress } from "@hsvae/hsvae";
  *
  * const p = new Progress("epoch 1", 10, { mode: "none" });
  * p.tick(4, "loss 1.0");

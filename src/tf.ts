@@ -13,7 +13,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { selectBackend } from "../mod.ts";
- * import { type Tensor1D, tf } from "./tf.ts";
+ * import { type Tensor1D, tf } from "@hsvae/hsvae/tf";
  *
  * await selectBackend("wasm");
  * const x: Tensor1D = tf.tensor1d([1, 2, 3]);

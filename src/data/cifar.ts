@@ -78,7 +78,7 @@ function inferFormat(file: string): "cifar10" | "cifar100" | undefined {
  * @example One CIFAR-10 record
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseCifar } from "./cifar.ts";
+ * import { parseCifar } from "@hsvae/hsvae";
  *
  * const rec = new Uint8Array(3073);
  * rec[0] = 6; // frog
@@ -193,7 +193,7 @@ async function readNames(path: string): Promise<string[] | undefined> {
  * @example A directory with one CIFAR-100 test record
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadCifar } from "./cifar.ts";
+ * import { loadCifar } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * const rec = new Uint8Array(3074);

@@ -60,7 +60,7 @@ export interface DatasetInfo {
  * @example Accepting a consistent dataset
  * ```ts
  * import assert from "node:assert/strict";
- * import { assertDataset } from "./dataset.ts";
+ * import { assertDataset } from "@hsvae/hsvae";
  *
  * const ds = { images: new Float32Array(8), shape: [2, 2, 2, 1] as [number, number, number, number] };
  * assert.doesNotThrow(() => assertDataset(ds));
@@ -115,7 +115,7 @@ export function assertDataset(ds: Dataset, what = "dataset"): void {
  * @example Two labelled 1x1 images
  * ```ts
  * import assert from "node:assert/strict";
- * import { datasetInfo } from "./dataset.ts";
+ * import { datasetInfo } from "@hsvae/hsvae";
  *
  * const info = datasetInfo({
  *   images: new Float32Array([0.25, 1]),
@@ -169,7 +169,7 @@ export function datasetInfo(ds: Dataset): DatasetInfo {
  * @example Picking and reordering
  * ```ts
  * import assert from "node:assert/strict";
- * import { subset } from "./dataset.ts";
+ * import { subset } from "@hsvae/hsvae";
  *
  * const ds = { images: new Float32Array([0, 0.5, 1]), shape: [3, 1, 1, 1] as [number, number, number, number], labels: new Int32Array([7, 8, 9]) };
  * const s = subset(ds, [2, 0]);
@@ -217,7 +217,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
  * @example Two single images
  * ```ts
  * import assert from "node:assert/strict";
- * import { concatDatasets } from "./dataset.ts";
+ * import { concatDatasets } from "@hsvae/hsvae";
  *
  * const a = { images: new Float32Array([0.1]), shape: [1, 1, 1, 1] as [number, number, number, number] };
  * const b = { images: new Float32Array([0.9]), shape: [1, 1, 1, 1] as [number, number, number, number] };

@@ -35,7 +35,7 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { bundledDataUrl } from "./fashion_mnist.ts";
+ * import { bundledDataUrl } from "@hsvae/hsvae";
  *
  * assert.ok(bundledDataUrl().href.endsWith("/data/fashion-mnist-subset/"));
  * ```
@@ -54,7 +54,7 @@ export function bundledDataUrl(): URL {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { fullDataDir } from "./fashion_mnist.ts";
+ * import { fullDataDir } from "@hsvae/hsvae";
  *
  * assert.ok(fullDataDir()?.endsWith("/shared/data/fashion-mnist/"));
  * ```
@@ -152,7 +152,7 @@ async function loadDir(
  * @example Sizes and class balance
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadBundled } from "./fashion_mnist.ts";
+ * import { loadBundled } from "@hsvae/hsvae";
  *
  * const { train, test } = await loadBundled();
  * assert.deepEqual(train.shape, [10000, 28, 28, 1]);
@@ -202,7 +202,7 @@ async function isDir(path: string): Promise<boolean> {
  * @example Forcing the bundled subset
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadFashionMnist } from "./fashion_mnist.ts";
+ * import { loadFashionMnist } from "@hsvae/hsvae";
  *
  * const fm = await loadFashionMnist({ source: "bundled", limit: 5 });
  * assert.equal(fm.source, "bundled");

@@ -91,7 +91,7 @@ export interface GalaxyZooSplits {
  * @example See `tests/data/galaxy_zoo_test.ts` for a fixture tree
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadGalaxyZoo } from "./galaxy_zoo.ts";
+ * import { loadGalaxyZoo } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/training_solutions_rev1.csv`, "GalaxyID,Class6.1\n");

@@ -35,7 +35,7 @@ export interface IdxArray {
  * @example A 1-dim label file
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseIdx } from "./idx.ts";
+ * import { parseIdx } from "@hsvae/hsvae";
  *
  * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
  * const arr = parseIdx(bytes, "labels.idx", 1);
@@ -153,7 +153,7 @@ export interface ParseIdxOptions extends IdxOptions {
  * @example Two 1x2 images with labels
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseIdxDataset } from "./idx.ts";
+ * import { parseIdxDataset } from "@hsvae/hsvae";
  *
  * const img = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255, 51, 102]);
  * const lab = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 4, 9]);
@@ -206,7 +206,7 @@ export function parseIdxDataset(
  * @example Loading two tiny files
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadIdx } from "./idx.ts";
+ * import { loadIdx } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeFile(`${dir}/i`, new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 255]));

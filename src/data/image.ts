@@ -41,7 +41,7 @@ export interface Image {
  * ```ts
  * import assert from "node:assert/strict";
  * import { encode } from "fast-png";
- * import { decodeImage } from "./image.ts";
+ * import { decodeImage } from "@hsvae/hsvae";
  *
  * const png = encode({ width: 1, height: 1, channels: 1, depth: 8, data: new Uint8Array([51]) });
  * const img = decodeImage(png, "a.png");
@@ -135,7 +135,7 @@ export function decodeImage(bytes: Uint8Array, file: string): Image {
  * @example RGB to gray
  * ```ts
  * import assert from "node:assert/strict";
- * import { toChannels } from "./image.ts";
+ * import { toChannels } from "@hsvae/hsvae";
  *
  * const g = toChannels({ data: new Float32Array([1, 0, 0]), height: 1, width: 1, channels: 3 }, 1);
  * assert.equal(g.data[0], Math.fround(0.299));
@@ -183,7 +183,7 @@ export function toChannels(img: Image, channels: 1 | 3): Image {
  * @example 4x4 -> center 2x2
  * ```ts
  * import assert from "node:assert/strict";
- * import { centerCrop } from "./image.ts";
+ * import { centerCrop } from "@hsvae/hsvae";
  *
  * const data = Float32Array.from({ length: 16 }, (_, i) => i / 16);
  * const c = centerCrop({ data, height: 4, width: 4, channels: 1 }, 2);
@@ -271,7 +271,7 @@ function areaTaps(inSize: number, outSize: number): Taps {
  * @example Area-downscaling 2x2 to 1x1 is the mean
  * ```ts
  * import assert from "node:assert/strict";
- * import { resizeImage } from "./image.ts";
+ * import { resizeImage } from "@hsvae/hsvae";
  *
  * const r = resizeImage({ data: new Float32Array([0, 0.25, 0.5, 1]), height: 2, width: 2, channels: 1 }, [1, 1], "area");
  * assert.equal(r.data[0], 0.4375);

@@ -58,7 +58,7 @@ const IMAGE_EXT = /\.(png|jpe?g)$/i;
  * @example Quoted comma
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseCsv } from "./image_folder.ts";
+ * import { parseCsv } from "@hsvae/hsvae";
  *
  * assert.deepEqual(parseCsv('file,label\n"a,b.png",cat\n'), [["file", "label"], ["a,b.png", "cat"]]);
  * ```
@@ -186,7 +186,7 @@ async function stack(
  * ```ts
  * import assert from "node:assert/strict";
  * import { encode } from "fast-png";
- * import { loadImageFolder } from "./image_folder.ts";
+ * import { loadImageFolder } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * for (const [cls, v] of [["cat", 0], ["dog", 255]] as const) {

@@ -7,8 +7,8 @@
  * @example Whatever the path holds
  * ```ts
  * import assert from "node:assert/strict";
- * import { encodeNpy } from "./npy_write.ts";
- * import { loadAny } from "./load_any.ts";
+ * import { encodeNpy } from "@hsvae/hsvae";
+ * import { loadAny } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeFile(`${dir}/x.npy`, encodeNpy(new Float32Array(2 * 9), [2, 3, 3]));
@@ -37,7 +37,7 @@ import { loadImageFolder } from "./image_folder.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DATA_FORMATS } from "./load_any.ts";
+ * import { DATA_FORMATS } from "@hsvae/hsvae";
  *
  * assert.equal(DATA_FORMATS[0], "auto");
  * assert.ok(DATA_FORMATS.includes("npy"));
@@ -59,7 +59,7 @@ export const DATA_FORMATS = [
  * @example Checking a user's choice
  * ```ts
  * import assert from "node:assert/strict";
- * import { DATA_FORMATS, type DataFormat } from "./load_any.ts";
+ * import { DATA_FORMATS, type DataFormat } from "@hsvae/hsvae";
  *
  * const isFormat = (s: string): s is DataFormat =>
  *   (DATA_FORMATS as readonly string[]).includes(s);
@@ -75,7 +75,7 @@ export type DataFormat = typeof DATA_FORMATS[number];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { FileFormat } from "./load_any.ts";
+ * import type { FileFormat } from "@hsvae/hsvae";
  *
  * const f: FileFormat = "idx";
  * assert.equal(f, "idx");
@@ -90,7 +90,7 @@ export type FileFormat = "idx" | "cifar" | "npy" | "folder";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { type LoadedData, loadAny } from "./load_any.ts";
+ * import { type LoadedData, loadAny } from "@hsvae/hsvae";
  *
  * const data: LoadedData = await loadAny("bundled", { limit: 4 });
  * assert.equal(data.source, "bundled Fashion-MNIST subset (data/)");
@@ -112,7 +112,7 @@ export interface LoadedData {
  * @example Only the first 10 images of each split
  * ```ts
  * import assert from "node:assert/strict";
- * import { type LoadAnyOptions, loadAny } from "./load_any.ts";
+ * import { type LoadAnyOptions, loadAny } from "@hsvae/hsvae";
  *
  * const options: LoadAnyOptions = { format: "auto", limit: 10 };
  * const { train } = await loadAny("bundled", options);
@@ -142,7 +142,7 @@ export interface LoadAnyOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { DataSourceProblem } from "./load_any.ts";
+ * import type { DataSourceProblem } from "@hsvae/hsvae";
  *
  * const p: DataSourceProblem = "not-found";
  * assert.equal(p, "not-found");
@@ -162,7 +162,7 @@ export type DataSourceProblem =
  * @example A missing path
  * ```ts
  * import assert from "node:assert/strict";
- * import { DataSourceError, loadAny } from "./load_any.ts";
+ * import { DataSourceError, loadAny } from "@hsvae/hsvae";
  *
  * await assert.rejects(() => loadAny("/no/such/folder"), (e) => {
  *   assert.ok(e instanceof DataSourceError);
@@ -263,7 +263,7 @@ async function detectFrom(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { detectFormat } from "./load_any.ts";
+ * import { detectFormat } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/latents.npy`, "");
@@ -306,7 +306,7 @@ export async function detectFormat(path: string): Promise<FileFormat> {
  * @example The bundled subset's first images
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadAny } from "./load_any.ts";
+ * import { loadAny } from "@hsvae/hsvae";
  *
  * const { train, test, source } = await loadAny("bundled", { limit: 3 });
  * assert.deepEqual(train.shape, [3, 28, 28, 1]);

@@ -174,7 +174,7 @@ function build(
  * @example A tiny tree
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadMastcam } from "./mastcam.ts";
+ * import { loadMastcam } from "@hsvae/hsvae";
  *
  * const head = new TextEncoder().encode("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 6), }".padEnd(117) + "\n");
  * const tile = new Uint8Array(134);

@@ -9,7 +9,7 @@
  * @example The bundled subset, one-class split on "Trouser"
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadBundled, oneClass } from "./mod.ts";
+ * import { loadBundled, oneClass } from "@hsvae/hsvae";
  *
  * const split = oneClass(await loadBundled(), 1);
  * assert.equal(split.counts.train, 1000);

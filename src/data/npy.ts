@@ -137,7 +137,7 @@ function parseHeader(
  * @example Reading a small float64 vector
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseNpy } from "./npy.ts";
+ * import { parseNpy } from "@hsvae/hsvae";
  *
  * const header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
  * const pad = 128 - 10 - header.length - 1;
@@ -339,7 +339,7 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
  * @example Round trip through a temporary file
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadNpy } from "./npy.ts";
+ * import { loadNpy } from "@hsvae/hsvae";
  *
  * const header = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }";
  * const head = new TextEncoder().encode(header.padEnd(117, " ") + "\n");

@@ -61,7 +61,7 @@ export interface NpyDatasetOptions {
  * @example A uint8 array of two 1x1 gray images
  * ```ts
  * import assert from "node:assert/strict";
- * import { npyToDataset } from "./npy_dataset.ts";
+ * import { npyToDataset } from "@hsvae/hsvae";
  *
  * const ds = npyToDataset({ data: new Uint8Array([0, 255]), dtype: "|u1", shape: [2, 1, 1] }, "x.npy");
  * assert.deepEqual(ds.shape, [2, 1, 1, 1]);
@@ -161,7 +161,7 @@ export function npyToDataset(
  * ```ts
  * import assert from "node:assert/strict";
  * import { zipSync } from "fflate";
- * import { parseNpz } from "./npy_dataset.ts";
+ * import { parseNpz } from "@hsvae/hsvae";
  *
  * const head = new TextEncoder().encode("{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }".padEnd(117) + "\n");
  * const npy = new Uint8Array(129);
@@ -228,7 +228,7 @@ function pick(
  * @example A one-image uint8 file
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadNpyDataset } from "./npy_dataset.ts";
+ * import { loadNpyDataset } from "@hsvae/hsvae";
  *
  * const head = new TextEncoder().encode("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 2), }".padEnd(117) + "\n");
  * const bytes = new Uint8Array(130);

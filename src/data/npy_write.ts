@@ -17,8 +17,8 @@ import { writeFileAtomic } from "../model/io.ts";
  * @example A round trip through parseNpy
  * ```ts
  * import assert from "node:assert/strict";
- * import { encodeNpy } from "./npy_write.ts";
- * import { parseNpy } from "./npy.ts";
+ * import { encodeNpy } from "@hsvae/hsvae";
+ * import { parseNpy } from "@hsvae/hsvae";
  *
  * const bytes = encodeNpy(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
  * const back = parseNpy(bytes);
@@ -69,8 +69,8 @@ export function encodeNpy(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { saveNpy } from "./npy_write.ts";
- * import { loadNpy } from "./npy.ts";
+ * import { saveNpy } from "@hsvae/hsvae";
+ * import { loadNpy } from "@hsvae/hsvae";
  *
  * const file = await Deno.makeTempFile({ suffix: ".npy" });
  * await saveNpy(file, new Float64Array([0.5, 1.5]), [2]);

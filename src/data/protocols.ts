@@ -114,7 +114,7 @@ function isSplits(x: Dataset | Splits): x is Splits {
  * @example Class 1 of a 4-image toy set
  * ```ts
  * import assert from "node:assert/strict";
- * import { oneClass } from "./protocols.ts";
+ * import { oneClass } from "@hsvae/hsvae";
  *
  * const mk = (labels: number[]) => ({
  *   images: new Float32Array(labels.length),
@@ -250,7 +250,7 @@ export interface InVsOutOptions {
  * @example Two ID test images and one OOD image
  * ```ts
  * import assert from "node:assert/strict";
- * import { inVsOut } from "./protocols.ts";
+ * import { inVsOut } from "@hsvae/hsvae";
  *
  * const mk = (labels: number[]) => ({
  *   images: new Float32Array(labels.length),
@@ -347,7 +347,7 @@ export interface InVsOutByClassOptions {
  * @example Classes 2 and 0 in, class 1 out
  * ```ts
  * import assert from "node:assert/strict";
- * import { inVsOutByClass } from "./protocols.ts";
+ * import { inVsOutByClass } from "@hsvae/hsvae";
  *
  * const mk = (labels: number[]) => ({
  *   images: new Float32Array(labels.length),

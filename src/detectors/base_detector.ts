@@ -24,8 +24,8 @@ import { quantile } from "./quantile.ts";
  * @example A constant detector
  * ```ts
  * import assert from "node:assert/strict";
- * import { BaseDetector } from "./base_detector.ts";
- * import type { FeatureMatrix } from "./feature_matrix.ts";
+ * import { BaseDetector } from "@hsvae/hsvae";
+ * import type { FeatureMatrix } from "@hsvae/hsvae";
  *
  * class RowSum extends BaseDetector {
  *   protected fitModel(x: FeatureMatrix): Promise<Float32Array> {

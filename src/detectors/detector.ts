@@ -29,8 +29,8 @@ import type { FeatureExtractor } from "./features.ts";
  * @example Nested arrays and a dataset of two 2x2 images
  * ```ts
  * import assert from "node:assert/strict";
- * import type { DetectorInput } from "./detector.ts";
- * import { toFeatureMatrix } from "./feature_matrix.ts";
+ * import type { DetectorInput } from "@hsvae/hsvae";
+ * import { toFeatureMatrix } from "@hsvae/hsvae";
  *
  * const rows: DetectorInput = [[0, 1, 0, 1], [1, 0, 1, 0]];
  * const images: DetectorInput = { images: new Float32Array(8), shape: [2, 2, 2, 1] };
@@ -46,8 +46,8 @@ export type DetectorInput = FeatureInput | Dataset;
  * @example Threshold at the training scores' 95th percentile
  * ```ts
  * import assert from "node:assert/strict";
- * import type { DetectorOptions } from "./detector.ts";
- * import { KnnDetector } from "./knn_detector.ts";
+ * import type { DetectorOptions } from "@hsvae/hsvae";
+ * import { KnnDetector } from "@hsvae/hsvae";
  *
  * const options: DetectorOptions = { thresholdQuantile: 0.95, seed: 1 };
  * using det = new KnnDetector(options);
@@ -91,9 +91,9 @@ export interface DetectorOptions {
  * @example Code written against the contract runs any detector
  * ```ts
  * import assert from "node:assert/strict";
- * import { selectBackend } from "../backend.ts";
- * import type { Detector } from "./detector.ts";
- * import { IsolationForest } from "./isolation_forest.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
+ * import type { Detector } from "@hsvae/hsvae";
+ * import { IsolationForest } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * async function flagged(det: Detector, train: number[][], test: number[][]) {

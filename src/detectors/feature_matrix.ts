@@ -19,7 +19,7 @@ import { ShapeError } from "../errors.ts";
  * @example Two samples of three features
  * ```ts
  * import assert from "node:assert/strict";
- * import type { FeatureMatrix } from "./feature_matrix.ts";
+ * import type { FeatureMatrix } from "@hsvae/hsvae";
  *
  * const m: FeatureMatrix = { data: Float32Array.of(1, 2, 3, 4, 5, 6), rows: 2, cols: 3 };
  * assert.deepEqual([...m.data.subarray(1 * m.cols, 2 * m.cols)], [4, 5, 6]);
@@ -42,7 +42,7 @@ export interface FeatureMatrix {
  * @example The same two samples in each form
  * ```ts
  * import assert from "node:assert/strict";
- * import { type FeatureInput, toFeatureMatrix } from "./feature_matrix.ts";
+ * import { type FeatureInput, toFeatureMatrix } from "@hsvae/hsvae";
  *
  * const inputs: FeatureInput[] = [
  *   [[1, 2], [3, 4]],
@@ -63,7 +63,7 @@ export type FeatureInput = FeatureMatrix | Tensor2D | number[][];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isDataset } from "./feature_matrix.ts";
+ * import { isDataset } from "@hsvae/hsvae";
  *
  * assert.equal(isDataset({ images: new Float32Array(4), shape: [1, 2, 2, 1] }), true);
  * assert.equal(isDataset([[1, 2]]), false);
@@ -86,7 +86,7 @@ export function isDataset(x: FeatureInput | Dataset): x is Dataset {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { pixelFeatures } from "./feature_matrix.ts";
+ * import { pixelFeatures } from "@hsvae/hsvae";
  *
  * const m = pixelFeatures({ images: new Float32Array(12), shape: [3, 2, 2, 1] });
  * assert.equal(m.rows, 3);
@@ -113,7 +113,7 @@ export function pixelFeatures(ds: Dataset): FeatureMatrix {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { toFeatureMatrix } from "./feature_matrix.ts";
+ * import { toFeatureMatrix } from "@hsvae/hsvae";
  *
  * const m = await toFeatureMatrix([[1, 2], [3, 4], [5, 6]]);
  * assert.equal(m.rows, 3);

@@ -18,10 +18,10 @@ import type { FeatureMatrix } from "./feature_matrix.ts";
  * @example A one-feature extractor: each image's mean intensity
  * ```ts
  * import assert from "node:assert/strict";
- * import { selectBackend } from "../backend.ts";
- * import type { Dataset } from "../data/dataset.ts";
- * import type { FeatureExtractor } from "./features.ts";
- * import { KnnDetector } from "./knn_detector.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
+ * import type { Dataset } from "@hsvae/hsvae";
+ * import type { FeatureExtractor } from "@hsvae/hsvae";
+ * import { KnnDetector } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * const meanIntensity: FeatureExtractor = {
@@ -67,11 +67,11 @@ export interface LatentFeaturesOptions {
  *
  * @example k-NN on the latent means of a (here untrained) model
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { VaeModel } from "../model/vae_model.ts";
- * import { KnnDetector } from "./knn_detector.ts";
- * import { LatentFeatures } from "./features.ts";
+ * import { VaeModel } from "@hsvae/hsvae";
+ * import { KnnDetector } from "@hsvae/hsvae";
+ * import { LatentFeatures } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * using model = VaeModel.create({ inputShape: [8, 8, 1], latentDim: 4, widths: [4, 8], seed: 1 });

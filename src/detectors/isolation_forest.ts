@@ -40,7 +40,7 @@ const EULER_GAMMA = 0.5772156649015329;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { averagePathLength } from "./isolation_forest.ts";
+ * import { averagePathLength } from "@hsvae/hsvae";
  *
  * assert.equal(averagePathLength(1), 0);
  * assert.equal(averagePathLength(2), 1);
@@ -87,7 +87,7 @@ interface Tree {
  * @example An outlier inside the training set
  * ```ts
  * import assert from "node:assert/strict";
- * import { IsolationForest } from "./isolation_forest.ts";
+ * import { IsolationForest } from "@hsvae/hsvae";
  *
  * const x = Array.from({ length: 200 }, (_, i) => [Math.sin(i), Math.cos(3 * i)]);
  * x.push([8, -8]);

@@ -92,7 +92,7 @@ export interface KnnDetectorOptions extends DetectorOptions {
  * @example Scoring two queries against a square
  * ```ts
  * import assert from "node:assert/strict";
- * import { KnnDetector } from "./knn_detector.ts";
+ * import { KnnDetector } from "@hsvae/hsvae";
  *
  * using det = await new KnnDetector({ k: 2 }).fit([[0, 0], [0, 1], [1, 0], [1, 1]]);
  * const s = await det.score([[0, 0], [10, 10]]);
@@ -232,7 +232,7 @@ export class KnnDetector extends BaseDetector implements Disposable {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { KnnDetector } from "./knn_detector.ts";
+   * import { KnnDetector } from "@hsvae/hsvae";
    *
    * using det = await new KnnDetector({ k: 1, thresholdSample: 2, seed: 3 })
    *   .fit([[0], [1], [3], [6]]);
@@ -338,10 +338,10 @@ export class KnnDetector extends BaseDetector implements Disposable {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { tf } from "../tf.ts";
-   * import { KnnDetector } from "./knn_detector.ts";
+   * import { tf } from "@hsvae/hsvae/tf";
+   * import { KnnDetector } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * const before = tf.memory().numTensors;

@@ -24,7 +24,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { quantile } from "./quantile.ts";
+ * import { quantile } from "@hsvae/hsvae";
  *
  * assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
  * assert.equal(quantile([1, 2, 3, 4, 5], 0.9), 4.6);

@@ -53,10 +53,10 @@ export interface ReconstructionDetectorOptions
  *
  * @example Images far from what the model reproduces score higher
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { VaeModel } from "../model/vae_model.ts";
- * import { ReconstructionDetector } from "./reconstruction_detector.ts";
+ * import { VaeModel } from "@hsvae/hsvae";
+ * import { ReconstructionDetector } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * using model = VaeModel.create({ inputShape: [8, 8, 1], latentDim: 4, widths: [4, 8], seed: 1 });

@@ -469,7 +469,7 @@ async function writeFiles(
  * @example Pixel baselines on a toy protocol
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluate } from "./evaluate.ts";
+ * import { evaluate } from "@hsvae/hsvae";
  *
  * // normals are dark 2x2 images, anomalies bright
  * const img = (v: number[]) => Float32Array.from(v);
@@ -494,7 +494,7 @@ async function writeFiles(
  * @example The HTML report, as the CLI writes it
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluate } from "./evaluate.ts";
+ * import { evaluate } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * const result = await evaluate({

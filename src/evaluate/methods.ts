@@ -49,7 +49,7 @@ export interface MethodSpec {
  * @example The ids
  * ```ts
  * import assert from "node:assert/strict";
- * import { METHODS } from "./methods.ts";
+ * import { METHODS } from "@hsvae/hsvae";
  *
  * assert.equal(METHODS.length, 12);
  * assert.equal(METHODS[0].id, "knn-pixels");
@@ -126,7 +126,7 @@ export const METHOD_IDS: readonly MethodId[] = METHODS.map((m) => m.id);
  * @example Selecting two rows
  * ```ts
  * import assert from "node:assert/strict";
- * import { selectMethods } from "./methods.ts";
+ * import { selectMethods } from "@hsvae/hsvae";
  *
  * const rows = selectMethods(["compvae-knn", "knn-pixels"]);
  * assert.deepEqual(rows.map((r) => r.id), ["knn-pixels", "compvae-knn"]);

@@ -8,7 +8,7 @@
  * @example The pixel k-NN row on a toy protocol
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluate, METHOD_IDS } from "./mod.ts";
+ * import { evaluate, METHOD_IDS } from "@hsvae/hsvae";
  *
  * assert.equal(METHOD_IDS.length, 12);
  * const result = await evaluate({

@@ -103,7 +103,7 @@ export function seconds(t0: number): number {
  *
  * @example The untrained-encoder control of a tiny evaluation
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
  * import { runModelJob } from "./model_job.ts";
  * await selectBackend("wasm");

@@ -42,7 +42,7 @@ import type { EvaluateOptions, EvaluationTrainOptions } from "./types.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { defaultSigmaAngleGain } from "./options.ts";
+ * import { defaultSigmaAngleGain } from "@hsvae/hsvae";
  *
  * assert.equal(defaultSigmaAngleGain([28, 28, 1]), 2.25e5);
  * assert.equal(defaultSigmaAngleGain([32, 32, 3]), undefined);

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { METHODS } from "./methods.ts";
+ * import { METHODS } from "@hsvae/hsvae";
  * import { Tally } from "./tally.ts";
  *
  * const tally = new Tally([METHODS[0]], 1, Uint8Array.of(0, 1));
@@ -61,7 +61,7 @@ function meanStd(
  * @example Two seeds: mean and sample standard deviation
  * ```ts
  * import assert from "node:assert/strict";
- * import { METHODS } from "./methods.ts";
+ * import { METHODS } from "@hsvae/hsvae";
  * import { Tally } from "./tally.ts";
  *
  * const spec = METHODS[0];

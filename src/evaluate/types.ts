@@ -5,7 +5,7 @@
  * @example A result's rows name both FPR95 conventions
  * ```ts
  * import assert from "node:assert/strict";
- * import type { MethodMetrics } from "./types.ts";
+ * import type { MethodMetrics } from "@hsvae/hsvae";
  *
  * const m: MethodMetrics = {
  *   auroc: 1,

@@ -27,7 +27,7 @@ import {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluate, evaluationMarkdown } from "./mod.ts";
+ * import { evaluate, evaluationMarkdown } from "@hsvae/hsvae";
  *
  * const result = await evaluate({
  *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
@@ -84,7 +84,7 @@ function csvField(s: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluate, evaluationCsv } from "./mod.ts";
+ * import { evaluate, evaluationCsv } from "@hsvae/hsvae";
  *
  * const result = await evaluate({
  *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
@@ -134,7 +134,7 @@ export function evaluationCsv(result: EvaluationResult): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluate, evaluationJson } from "./mod.ts";
+ * import { evaluate, evaluationJson } from "@hsvae/hsvae";
  *
  * const result = await evaluate({
  *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },
@@ -173,7 +173,7 @@ export function evaluationJson(result: EvaluationResult): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluate, writeEvaluation } from "./mod.ts";
+ * import { evaluate, writeEvaluation } from "@hsvae/hsvae";
  *
  * const result = await evaluate({
  *   train: { images: Float32Array.from([0, 0.1, 0.2, 0.1]), shape: [4, 1, 1, 1] },

@@ -399,7 +399,7 @@ const CONFIGS: readonly KernelConfig[] = [
  * @example Training gradients of a conv on wasm
  * ```ts
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { registerWasmConvKernels } from "./wasm_conv.ts";
  *
  * registerWasmConvKernels();
@@ -426,7 +426,7 @@ export function registerWasmConvKernels(): void {
  *
  * @example
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
  * import { wasmConvKernelsRegistered } from "./wasm_conv.ts";
  * await selectBackend("wasm");

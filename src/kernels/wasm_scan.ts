@@ -167,7 +167,7 @@ const cache = new WeakMap<WebAssembly.Memory, HeapScan | null>();
  * @example Finding the first group below a threshold in the heap
  * ```ts
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { heapScan } from "./wasm_scan.ts";
  *
  * await tf.setBackend("wasm");
@@ -210,8 +210,8 @@ export function heapScan(): HeapScan | null {
  * @example A view of a tensor's values
  * ```ts
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
- * import { selectBackend } from "../backend.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import { heapView } from "./wasm_scan.ts";
  *
  * await selectBackend("wasm");

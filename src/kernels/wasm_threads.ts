@@ -179,7 +179,7 @@ export function wasmThreadsStatus(): { active: boolean; threads: number } {
  * ```ts
  * import assert from "node:assert/strict";
  * import { enableWasmThreads } from "./wasm_threads.ts";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  *
  * const report = await enableWasmThreads({ threads: 2 });
  * assert.deepEqual([report.active, report.threads], [true, 2]);

@@ -165,7 +165,7 @@ const CONFIGS: readonly KernelConfig[] = [
  * @example The gradient of a 2x nearest upsampling sums 2x2 blocks
  * ```ts
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
  *
  * registerWasmTrainingKernels();

@@ -684,10 +684,10 @@ function vaeKl(mu: Tensor2D, sigma: Tensor2D, r: Resolved): Scalar {
  *
  * @example The isotropic sigma and poles of mu cost little
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { compressedLoss, lossValues } from "../loss.ts";
- * import { tf } from "../tf.ts";
+ * import { compressedLoss, lossValues } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[2, 0, 0, 0], [2, 0.01, 0, 0]]);
@@ -747,10 +747,10 @@ export function compressedLoss(
  *
  * @example The `ae` variant has no KL
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { compressedKl } from "../loss.ts";
- * import { tf } from "../tf.ts";
+ * import { compressedKl } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[1, 2], [3, 4]]);
@@ -777,10 +777,10 @@ export function compressedKl(
  *
  * @example
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { compressedLoss, lossValues } from "../loss.ts";
- * import { tf } from "../tf.ts";
+ * import { compressedLoss, lossValues } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[1, 0], [0, 1]]);

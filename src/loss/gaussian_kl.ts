@@ -48,10 +48,10 @@ export interface GaussianKlOptions {
  *
  * @example One row, one dimension: KL = 0.5 mu^2 at unit variance
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { gaussianKl } from "../loss.ts";
- * import { tf } from "../tf.ts";
+ * import { gaussianKl } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const mu = tf.tensor2d([[2, 0]]);
@@ -98,10 +98,10 @@ export function gaussianKl(
  *
  * @example
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { sigmaFromLogVar } from "../loss.ts";
- * import { tf } from "../tf.ts";
+ * import { sigmaFromLogVar } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const lv = tf.tensor2d([[0, Math.log(4)]]);

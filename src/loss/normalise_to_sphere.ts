@@ -40,10 +40,10 @@ export interface NormaliseToSphereOptions {
  *
  * @example
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { normaliseToSphere } from "../loss.ts";
- * import { tf } from "../tf.ts";
+ * import { normaliseToSphere } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const z = tf.tensor2d([[3, 0, 0, 4], [0, 0, 0, 0]]);

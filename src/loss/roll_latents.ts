@@ -39,10 +39,10 @@ export type { LabelsLike } from "./_labels.ts";
  *
  * @example Class 1 at spacing 2: axis 2 becomes the first
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { rollLatents } from "../loss.ts";
- * import { tf } from "../tf.ts";
+ * import { rollLatents } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const z = tf.tensor2d([[0, 1, 2, 3], [0, 1, 2, 3]]);

@@ -45,7 +45,7 @@ export interface BetaScheduleOptions {
  * @example Growing with sqrt(epoch) over 4 epochs
  * ```ts
  * import assert from "node:assert/strict";
- * import { betaSchedule } from "./schedules.ts";
+ * import { betaSchedule } from "@hsvae/hsvae";
  *
  * assert.equal(betaSchedule(0, { betaMax: 2, epochs: 4 }), 1);
  * assert.equal(betaSchedule(3, { betaMax: 2, epochs: 4 }), 2);
@@ -108,7 +108,7 @@ export function betaSchedule(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { authorsAnnealing } from "./schedules.ts";
+ * import { authorsAnnealing } from "@hsvae/hsvae";
  *
  * assert.equal(authorsAnnealing(0), 1);
  * assert.equal(authorsAnnealing(100), 11);
@@ -153,7 +153,7 @@ export interface AuthorsBetaOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { authorsBeta } from "./schedules.ts";
+ * import { authorsBeta } from "@hsvae/hsvae";
  *
  * assert.ok(Math.abs(authorsBeta(40, 99.999) - 1000) < 1e-9);
  * ```

@@ -28,9 +28,9 @@ export const LOG_VAR_RANGE: readonly [number, number] = [-30, 20];
  *
  * @example The log-variance is clipped, the mean is not
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { splitEncoderHead } from "./encoder_head.ts";
  * await selectBackend("wasm");
  *

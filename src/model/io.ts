@@ -29,7 +29,7 @@ export const WEIGHTS_BIN = "weights.bin";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { writeFileAtomic } from "./io.ts";
+ * import { writeFileAtomic } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a.txt`, "hello");
@@ -86,10 +86,10 @@ const BYTES: Record<string, number> = {
  *
  * @example Round trip of a tiny model
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
- * import { loadLayersModel, saveLayersModel } from "./io.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
+ * import { loadLayersModel, saveLayersModel } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
@@ -163,8 +163,8 @@ async function readOrFail(path: string): Promise<Uint8Array> {
  * @example A missing directory names the file it looked for
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadLayersModel } from "./io.ts";
- * import { DataFormatError } from "../errors.ts";
+ * import { loadLayersModel } from "@hsvae/hsvae";
+ * import { DataFormatError } from "@hsvae/hsvae";
  *
  * await assert.rejects(loadLayersModel("/nonexistent"), (e: unknown) =>
  *   e instanceof DataFormatError && e.file === "/nonexistent/model.json");

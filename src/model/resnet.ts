@@ -95,7 +95,7 @@ function positiveInt(v: unknown): v is number {
  * @example Defaults for 64x64 RGB images
  * ```ts
  * import assert from "node:assert/strict";
- * import { resolveModelConfig } from "./resnet.ts";
+ * import { resolveModelConfig } from "@hsvae/hsvae";
  *
  * const c = resolveModelConfig({ inputShape: [64, 64, 3] });
  * assert.deepEqual(c.widths, [16, 32, 64, 64, 64]);
@@ -228,10 +228,10 @@ function resBlock(
  *
  * @example The reference encoder for Fashion-MNIST
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { buildEncoder, countParams } from "./resnet.ts";
- * import { tf } from "../tf.ts";
+ * import { buildEncoder, countParams } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const enc = buildEncoder({ inputShape: [28, 28, 1], seed: 1 });
@@ -275,10 +275,10 @@ export function buildEncoder(options: ModelConfigOptions = {}): LayersModel {
  *
  * @example The reference decoder maps latents back to 28x28 images
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { buildDecoder, countParams } from "./resnet.ts";
- * import { tf } from "../tf.ts";
+ * import { buildDecoder, countParams } from "@hsvae/hsvae";
+ * import { tf } from "@hsvae/hsvae/tf";
  * await selectBackend("wasm");
  *
  * const dec = buildDecoder({ inputShape: [28, 28, 1], seed: 1 });
@@ -343,9 +343,9 @@ export function buildDecoder(options: ModelConfigOptions = {}): LayersModel {
  *
  * @example
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { buildDecoder, countParams } from "./resnet.ts";
+ * import { buildDecoder, countParams } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * const dec = buildDecoder({ inputShape: [32, 32, 3] });

@@ -127,9 +127,9 @@ function shapeStr(shape: readonly number[]): string {
  *
  * @example Build, encode, reconstruct
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { VaeModel } from "./vae_model.ts";
+ * import { VaeModel } from "@hsvae/hsvae";
  * await selectBackend("wasm");
  *
  * using model = VaeModel.create({ inputShape: [28, 28, 1], latentDim: 8, seed: 1 });
@@ -205,9 +205,9 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ inputShape: [32, 32, 3], latentDim: 16 });
@@ -315,10 +315,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { tf } from "../tf.ts";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { tf } from "@hsvae/hsvae/tf";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
@@ -348,10 +348,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { tf } from "../tf.ts";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { tf } from "@hsvae/hsvae/tf";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
@@ -387,10 +387,10 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { tf } from "../tf.ts";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { tf } from "@hsvae/hsvae/tf";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
@@ -470,9 +470,9 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
@@ -524,9 +524,9 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
@@ -577,9 +577,9 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * using m = VaeModel.create({ latentDim: 4, seed: 3 });
@@ -625,9 +625,9 @@ export class VaeModel {
    *
    * @example Save and load give identical encodings
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { loadModel, VaeModel } from "./vae_model.ts";
+   * import { loadModel, VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * const dir = await Deno.makeTempDir();
@@ -676,9 +676,9 @@ export class VaeModel {
    *
    * @example
    * ```ts
-   * import { selectBackend } from "../backend.ts";
+   * import { selectBackend } from "@hsvae/hsvae";
    * import assert from "node:assert/strict";
-   * import { VaeModel } from "./vae_model.ts";
+   * import { VaeModel } from "@hsvae/hsvae";
    * await selectBackend("wasm");
    *
    * const m = VaeModel.create({ latentDim: 4 });
@@ -716,8 +716,8 @@ function fail(file: string, reason: string): never {
  * @example A missing directory names `config.json`
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadModel } from "./vae_model.ts";
- * import { DataFormatError } from "../errors.ts";
+ * import { loadModel } from "@hsvae/hsvae";
+ * import { DataFormatError } from "@hsvae/hsvae";
  *
  * await assert.rejects(loadModel("/nonexistent"), (e: unknown) =>
  *   e instanceof DataFormatError && e.file === "/nonexistent/config.json");

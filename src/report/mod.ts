@@ -6,7 +6,7 @@
  * @example Projecting latents for the sphere view
  * ```ts
  * import assert from "node:assert/strict";
- * import { sphereView } from "./mod.ts";
+ * import { sphereView } from "@hsvae/hsvae";
  *
  * const p = sphereView(new Float32Array([1, 1, 1]), 3);
  * assert.ok(Math.abs(p[0] - 1 / Math.sqrt(3)) < 1e-7);

@@ -6,7 +6,7 @@
  * @example A minimal run
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ReportRun } from "./report_run.ts";
+ * import type { ReportRun } from "@hsvae/hsvae";
  *
  * const run: ReportRun = {
  *   title: "demo",

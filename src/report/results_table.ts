@@ -96,7 +96,7 @@ export interface ResultsTableOptions {
  * @example The two FPR95 columns
  * ```ts
  * import assert from "node:assert/strict";
- * import { RESULTS_COLUMNS } from "./results_table.ts";
+ * import { RESULTS_COLUMNS } from "@hsvae/hsvae";
  *
  * assert.deepEqual(
  *   RESULTS_COLUMNS.filter((c) => c.key.startsWith("fpr95")).map((c) => c.header),
@@ -148,7 +148,7 @@ export const RESULTS_COLUMNS: ReadonlyArray<ResultsColumn> = [
  * @example The evaluation's columns
  * ```ts
  * import assert from "node:assert/strict";
- * import { RESULTS_COLUMNS, TIMING_COLUMNS } from "./results_table.ts";
+ * import { RESULTS_COLUMNS, TIMING_COLUMNS } from "@hsvae/hsvae";
  *
  * assert.deepEqual(
  *   [...RESULTS_COLUMNS, ...TIMING_COLUMNS].map((c) => c.short).slice(4),
@@ -282,7 +282,7 @@ function htmlTable(
  * @example Both FPR95 conventions are named in the header
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatResultsTable } from "./results_table.ts";
+ * import { formatResultsTable } from "@hsvae/hsvae";
  *
  * const md = formatResultsTable(
  *   [{ name: "kNN", auroc: 0.9, fpr95: 0.25, fpr95Id: 0.7 }],

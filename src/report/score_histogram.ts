@@ -51,7 +51,7 @@ export interface ScoreHistogram {
  * @example Two bins over [0, 1]
  * ```ts
  * import assert from "node:assert/strict";
- * import { scoreHistogram } from "./score_histogram.ts";
+ * import { scoreHistogram } from "@hsvae/hsvae";
  *
  * const h = scoreHistogram([0, 0.2, 0.5, 1], [0, 0, 1, 1], { bins: 2 });
  * assert.deepEqual([...h.edges], [0, 0.5, 1]);

@@ -30,7 +30,7 @@ import { ShapeError } from "../errors.ts";
  * @example Group means of n = 4: groups {0}, {1}, {2, 3}
  * ```ts
  * import assert from "node:assert/strict";
- * import { sphereView } from "./sphere_view.ts";
+ * import { sphereView } from "@hsvae/hsvae";
  *
  * const p = sphereView(new Float32Array([3, 0, 4, 4]), 4);
  * // group means (3, 0, 4), norm 5

@@ -229,7 +229,7 @@ function section(
  * @example A tiny page (with a stub instead of the Plotly bundle)
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderReportHtml } from "./write_report.ts";
+ * import { renderReportHtml } from "@hsvae/hsvae";
  *
  * const html = await renderReportHtml({
  *   title: "demo",
@@ -344,7 +344,7 @@ ${parts.filter((p) => p !== "").join("\n")}
  * @example Writing a report and its SVG figures
  * ```ts
  * import assert from "node:assert/strict";
- * import { writeReport } from "./write_report.ts";
+ * import { writeReport } from "@hsvae/hsvae";
  *
  * const dir = await Deno.makeTempDir();
  * const out = await writeReport({

@@ -40,9 +40,9 @@ export function learningRateAt(
  *
  * @example
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { setLearningRate } from "./learning_rate.ts";
  * await selectBackend("wasm");
  *

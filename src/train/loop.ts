@@ -97,10 +97,10 @@ interface Run<B extends tf.TensorContainer, Log> {
  *
  * @example Linear regression y = 3x through the loop
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
- * import type { Tensor1D } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
+ * import type { Tensor1D } from "@hsvae/hsvae/tf";
  * import { trainLoop } from "./loop.ts";
  * import type { EpochSummary } from "./train_step.ts";
  * await selectBackend("wasm");

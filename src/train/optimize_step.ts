@@ -36,9 +36,9 @@ export interface StepStats {
  *
  * @example
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { createOptimizers } from "./optimize_step.ts";
  * await selectBackend("wasm");
  *
@@ -74,9 +74,9 @@ export function createOptimizers(
  *
  * @example One Adam step on a quadratic
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { createOptimizers, optimizeStep } from "./optimize_step.ts";
  * await selectBackend("wasm");
  *

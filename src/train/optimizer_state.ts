@@ -29,9 +29,9 @@ type AdamInternals = { accBeta1: tf.Variable; accBeta2: tf.Variable };
  *
  * @example Round trip
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { loadOptimizer, saveOptimizer } from "./optimizer_state.ts";
  * await selectBackend("wasm");
  *
@@ -75,9 +75,9 @@ export async function saveOptimizer(
  *
  * @example See {@linkcode saveOptimizer}
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { loadOptimizer, saveOptimizer } from "./optimizer_state.ts";
  * await selectBackend("wasm");
  *

@@ -81,10 +81,10 @@ export interface EpochSummary {
  *
  * @example A one-weight regression (see `trainLoop` for a full run)
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
- * import type { Tensor1D } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
+ * import type { Tensor1D } from "@hsvae/hsvae/tf";
  * import type { EpochSummary, TrainStep } from "./train_step.ts";
  * await selectBackend("wasm");
  *

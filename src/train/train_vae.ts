@@ -66,7 +66,7 @@ export interface TrainResult {
  * @example Two epochs on 64 tiny random images
  * ```ts
  * import assert from "node:assert/strict";
- * import { trainVAE } from "./train_vae.ts";
+ * import { trainVAE } from "@hsvae/hsvae";
  *
  * const images = new Float32Array(64 * 28 * 28).map((_, i) => (i * 7919 % 255) / 255);
  * const { model, history } = await trainVAE(

@@ -201,7 +201,7 @@ export interface ResolvedTrainOptions {
  * @example Preset defaults
  * ```ts
  * import assert from "node:assert/strict";
- * import { resolveTrainOptions } from "./vae_options.ts";
+ * import { resolveTrainOptions } from "@hsvae/hsvae";
  *
  * assert.equal(resolveTrainOptions({ preset: "authors" }).batchSize, 200);
  * assert.equal(resolveTrainOptions({ preset: "paper" }).learningRate, 1e-3);

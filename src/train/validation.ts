@@ -29,9 +29,9 @@ async function meanOver(values: Scalar[]): Promise<number> {
  *
  * @example The mean of a per-batch mean
  * ```ts
- * import { selectBackend } from "../backend.ts";
+ * import { selectBackend } from "@hsvae/hsvae";
  * import assert from "node:assert/strict";
- * import { tf } from "../tf.ts";
+ * import { tf } from "@hsvae/hsvae/tf";
  * import { validationLosses } from "./validation.ts";
  * await selectBackend("wasm");
  *
