@@ -41,6 +41,7 @@ export * from "./src/hyperspherical.ts";
 export * from "./src/data/mod.ts";
 export * from "./src/presets.ts";
 export * from "./src/limits.ts";
+export * from "./src/output_folder.ts";
 export * from "./src/loss.ts";
 export * from "./src/model/resnet.ts";
 export * from "./src/model/io.ts";
