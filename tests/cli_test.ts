@@ -97,6 +97,14 @@ Deno.test("parseCommand() names the flag and the fix for bad input", () => {
     [["info", "--backend", "tpu"], /--backend "tpu"/],
     [["frob"], /unknown command/],
     [["train", "stray"], /unexpected argument "stray"/],
+    [
+      ["train", "--epoch", "3"],
+      /unknown flag "--epoch"; did you mean "--epochs"\?/,
+    ],
+    [["train", "--out", ""], /--out "": the path is empty/],
+    [["score", "--model", "m", "--out", "a\0b"], /NUL byte/],
+    [["train", "--resume", "--overwrite"], /pass one of them/],
+    [["eval", "--latent", "9000"], /beyond the limit maxLatentDim = 8192/],
   ];
   for (const [argv, re] of cases) {
     throws(

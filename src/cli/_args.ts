@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "./usage_error.ts";
+import { closest } from "./_closest.ts";
 
 // The commands and parse.ts throw UsageError from here; it lives in
 // usage_error.ts so that cli.ts can catch it without reaching into this
@@ -92,10 +93,11 @@ export function parseFlags(
     const msg = (e as Error).message;
     const unknown = msg.match(/Unknown option '([^']+)'/);
     if (unknown) {
+      const near = closest(unknown[1].replace(/^-+/, ""), Object.keys(all));
       throw new UsageError(
-        `Cannot run "${command}": unknown flag "${
-          unknown[1]
-        }"; see "hsvae ${command} --help"`,
+        `Cannot run "${command}": unknown flag "${unknown[1]}"; ${
+          near ? `did you mean "--${near}"?` : `see "hsvae ${command} --help"`
+        }`,
       );
     }
     const missing = msg.match(

@@ -39,5 +39,6 @@ export async function runDemo(
     testLimit: cmd.testLimit,
     jobs: cmd.jobs,
     out: cmd.out,
+    overwrite: cmd.overwrite,
   });
 }

@@ -18,7 +18,7 @@ import type { Command } from "./parse.ts";
 import { UsageError } from "./_args.ts";
 import { writeFileAtomic } from "../model/io.ts";
 import { loadData } from "./_data.ts";
-import { emit, log, outDir } from "./_out.ts";
+import { emit, log, openOut, writingInto } from "./_out.ts";
 import { checkRollFits, trainOptions } from "./train.ts";
 
 /** Which protocol `eval` builds from the labelled data. */
@@ -115,6 +115,8 @@ export async function runEvaluation(
     trainLimit?: number;
     testLimit?: number;
     out?: string;
+    /** Remove a previous result in `out` first. */
+    overwrite?: boolean;
     command: string;
     /** Trainings at once; "auto": one per core on wasm/cpu, 1 on webgpu. */
     jobs?: number | "auto";
@@ -133,8 +135,38 @@ export async function runEvaluation(
       }": it has no labels, so no one-class or in-vs-out protocol`,
     );
   }
+  await using folder = await openOut(
+    options.out,
+    options.command,
+    "eval",
+    options.overwrite ? "overwrite" : "new",
+  );
+  return await writingInto(
+    folder,
+    () =>
+      evaluateInto(folder.path, common, loaded, which, {
+        ...options,
+        jobs,
+        dataPath: data.path,
+      }),
+  );
+}
+
+/** Runs the ablation (or the sweep) into the locked folder `dir`. */
+async function evaluateInto(
+  dir: string,
+  common: { json: boolean },
+  loaded: Loaded,
+  which: ProtocolChoice,
+  options: Omit<EvaluateOptions, "jobs"> & {
+    trainLimit?: number;
+    testLimit?: number;
+    jobs: number;
+    dataPath?: string;
+  },
+): Promise<number> {
+  const { jobs, dataPath, ...evaluateOptions } = options;
   const seed = options.seeds?.[0] ?? 0;
-  const dir = await outDir(options.out, options.command);
   const t0 = performance.now();
   const runOne = async (
     w: { kind: "one-class"; normalClass: number } | {
@@ -147,7 +179,7 @@ export async function runEvaluation(
       trainLimit: options.trainLimit,
       testLimit: options.testLimit,
       seed,
-      dataPath: data.path,
+      dataPath,
     });
     log(
       `protocol: ${title}; train ${protocol.train.shape[0]}, test ${
@@ -155,7 +187,7 @@ export async function runEvaluation(
       } (${loaded.source})`,
     );
     const result = await evaluate(protocol, {
-      ...options,
+      ...evaluateOptions,
       jobs,
       outDir: out,
       sphere: true,
@@ -284,6 +316,7 @@ export async function runEval(
       testLimit: cmd.testLimit,
       jobs: cmd.jobs,
       out: cmd.out,
+      overwrite: cmd.overwrite,
     },
   );
 }

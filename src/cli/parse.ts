@@ -29,6 +29,10 @@ import {
   UsageError,
 } from "./_args.ts";
 import { type DataFormat, FORMATS } from "./_data.ts";
+import { checkSize, LimitError, type LimitName } from "../limits.ts";
+import { checkOutputPath, OutputFolderError } from "../output_folder.ts";
+import type { TrainOptions } from "../train.ts";
+import { checkTrainConfig } from "./train_config.ts";
 
 /** Flags every command shares after parsing. */
 export interface CommonOptions {
@@ -63,6 +67,8 @@ export type Command =
     output: string;
     to: "angles" | "cosines";
     inverse: boolean;
+    /** Replace an existing `--output` file. */
+    overwrite: boolean;
   }
   | {
     kind: "train";
@@ -74,6 +80,8 @@ export type Command =
     limit?: number;
     out?: string;
     resume: boolean;
+    /** Remove the previous train result in `--out` first. */
+    overwrite: boolean;
     train: TrainFlags;
   }
   | {
@@ -87,6 +95,8 @@ export type Command =
     contamination?: number;
     limit?: number;
     out?: string;
+    /** Replace the previous `scores.csv` in `--out`. */
+    overwrite: boolean;
   }
   | {
     kind: "eval";
@@ -104,6 +114,8 @@ export type Command =
     /** Trainings at once ("auto": one per core on wasm/cpu). */
     jobs: number | "auto";
     out?: string;
+    /** Remove the previous eval result in `--out` first. */
+    overwrite: boolean;
     train: TrainFlags;
   }
   | {
@@ -116,6 +128,8 @@ export type Command =
     /** Trainings at once ("auto": one per core on wasm/cpu). */
     jobs: number | "auto";
     out?: string;
+    /** Remove the previous demo result in `--out` first. */
+    overwrite: boolean;
   };
 
 /** The command names. */
@@ -223,6 +237,15 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
+/** `--overwrite` of the commands that write into `--out`. */
+function overwriteFlag(what: string): FlagSpec {
+  return {
+    type: "boolean",
+    help:
+      `replace ${what} (refused if the folder holds files hsvae did not write)`,
+  };
+}
+
 /** Every command's flags, summary and example. */
 export const SPECS: Record<
   typeof COMMANDS[number],
@@ -265,8 +288,9 @@ export const SPECS: Record<
         type: "string",
         value: "DIR",
         default: "runs/<time>-demo",
-        help: "output folder",
+        help: "output folder (new or empty, or a previous demo's)",
       },
+      overwrite: overwriteFlag("a previous demo result in --out"),
     },
     example: "deno task demo -- --normal-class 7",
   },
@@ -294,12 +318,13 @@ export const SPECS: Record<
         type: "string",
         value: "DIR",
         default: "runs/<time>-train",
-        help: "output folder",
+        help: "output folder (new or empty, or a previous training's)",
       },
       resume: {
         type: "boolean",
         help: "continue from the last checkpoint in --out",
       },
+      overwrite: overwriteFlag("a previous training in --out"),
     },
     example:
       "deno task train -- --data bundled --normal-class 1 --epochs 20 --out runs/trouser",
@@ -337,8 +362,9 @@ export const SPECS: Record<
         type: "string",
         value: "DIR",
         default: "runs/<time>-score",
-        help: "output folder",
+        help: "output folder (new or empty, or a previous score's)",
       },
+      overwrite: overwriteFlag("a previous scores.csv in --out"),
     },
     example: "deno task score -- --model runs/trouser/model --data bundled",
   },
@@ -400,8 +426,9 @@ export const SPECS: Record<
         type: "string",
         value: "DIR",
         default: "runs/<time>-eval",
-        help: "output folder",
+        help: "output folder (new or empty, or a previous eval's)",
       },
+      overwrite: overwriteFlag("a previous eval result in --out"),
     },
     example: "deno task eval -- --normal-class 1 --epochs 10 --seeds 0,1,2",
   },
@@ -425,6 +452,10 @@ export const SPECS: Record<
         type: "boolean",
         help: "input is [radius, angles...]; output Cartesian",
       },
+      overwrite: {
+        type: "boolean",
+        help: "replace an existing --output file",
+      },
     },
     example: "deno task transform -- --input mu.npy --output mu_sph.npy",
   },
@@ -446,6 +477,42 @@ function requireString(
     throw new UsageError(
       `Cannot run "${cmd}": --${name} is required; see "hsvae ${cmd} --help"`,
     );
+  }
+  return v;
+}
+
+/** `--out DIR`, checked: an empty or blank path, or a NUL byte, is a usage error. */
+function outFlag(
+  values: Record<string, string | boolean | undefined>,
+): string | undefined {
+  const raw = stringFlag(values, "out");
+  if (raw === undefined) return undefined;
+  try {
+    return checkOutputPath(raw);
+  } catch (e) {
+    if (!(e instanceof OutputFolderError)) throw e;
+    throw new UsageError(
+      `Cannot use --out ${JSON.stringify(raw)}: ${
+        e.message.replace(/^Cannot write "[^"]*": /, "")
+      }`,
+    );
+  }
+}
+
+/** An integer flag also bounded by a limit of `LIMITS` (src/limits.ts). */
+function limitedInt(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  min: number,
+  limit: LimitName,
+): number | undefined {
+  const v = intFlag(values, name, undefined, min);
+  if (v === undefined) return undefined;
+  try {
+    checkSize(`use --${name} "${values[name]}"`, limit, v);
+  } catch (e) {
+    if (!(e instanceof LimitError)) throw e;
+    throw new UsageError(`${e.message}; use a smaller --${name}`);
   }
   return v;
 }
@@ -498,7 +565,7 @@ function trainFlags(
   return {
     variant: choiceFlag(values, "variant", undefined, VARIANTS),
     preset: choiceFlag(values, "preset", undefined, PRESETS),
-    latentDim: intFlag(values, "latent", undefined, 2),
+    latentDim: limitedInt(values, "latent", 2, "maxLatentDim"),
     epochs: intFlag(values, "epochs", undefined, 1),
     batchSize: intFlag(values, "batch-size", undefined, 2),
     learningRate: numberFlag(values, "lr", undefined, 0, {
@@ -574,8 +641,14 @@ export function parseCommand(argv: string[]): Command {
         output: requireString(values, "output", cmd),
         to: choiceFlag(values, "to", "angles", ["angles", "cosines"] as const)!,
         inverse: values.inverse === true,
+        overwrite: values.overwrite === true,
       };
     case "train":
+      if (values.resume === true && values.overwrite === true) {
+        throw new UsageError(
+          `Cannot run "train": --resume continues the run in --out, --overwrite replaces it; pass one of them`,
+        );
+      }
       return {
         kind: "train",
         common: c,
@@ -584,8 +657,9 @@ export function parseCommand(argv: string[]): Command {
         normalClass: intFlag(values, "normal-class", undefined, 0),
         semiSupervised: values["semi-supervised"] === true,
         limit: intFlag(values, "limit", undefined, 1),
-        out: stringFlag(values, "out"),
+        out: outFlag(values),
         resume: values.resume === true,
+        overwrite: values.overwrite === true,
         train: trainFlags(values),
       };
     case "score":
@@ -602,7 +676,8 @@ export function parseCommand(argv: string[]): Command {
           max: 0.5,
         }),
         limit: intFlag(values, "limit", undefined, 1),
-        out: stringFlag(values, "out"),
+        out: outFlag(values),
+        overwrite: values.overwrite === true,
       };
     case "eval":
       return {
@@ -627,7 +702,8 @@ export function parseCommand(argv: string[]): Command {
         trainLimit: intFlag(values, "train-limit", undefined, 1),
         testLimit: intFlag(values, "test-limit", undefined, 1),
         jobs: jobsFlag(values),
-        out: stringFlag(values, "out"),
+        out: outFlag(values),
+        overwrite: values.overwrite === true,
         train: trainFlags(values),
       };
     case "demo":
@@ -639,7 +715,8 @@ export function parseCommand(argv: string[]): Command {
         trainLimit: intFlag(values, "train-limit", undefined, 1),
         testLimit: intFlag(values, "test-limit", undefined, 1),
         jobs: jobsFlag(values),
-        out: stringFlag(values, "out"),
+        out: outFlag(values),
+        overwrite: values.overwrite === true,
       };
     default: {
       const never: never = cmd;
@@ -657,15 +734,16 @@ export function mainHelp(): string {
 }
 
 /**
- * Reads `--config FILE` (a JSON object of trainVAE options) into `flags`.
+ * Reads `--config FILE`, a JSON object of trainVAE options, checked against
+ * `TRAIN_CONFIG_SCHEMA` (src/cli/train_config.ts).
  *
  * @param path The file.
- * @returns The parsed object.
- * @throws {UsageError} When the file is missing or not a JSON object.
+ * @returns The options.
+ * @throws {UsageError} When the file is missing, not a JSON object, has an
+ *   unknown key (the message names the closest valid one) or a value of the
+ *   wrong type (the message names the key and the expected type).
  */
-export async function readConfig(
-  path: string,
-): Promise<Record<string, unknown>> {
+export async function readConfig(path: string): Promise<TrainOptions> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -680,10 +758,5 @@ export async function readConfig(
       `Cannot use --config "${path}": not valid JSON (${(e as Error).message})`,
     );
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new UsageError(
-      `Cannot use --config "${path}": expected a JSON object of trainVAE options`,
-    );
-  }
-  return v as Record<string, unknown>;
+  return checkTrainConfig(v, path);
 }

@@ -11,7 +11,7 @@ import { subset } from "../data/dataset.ts";
 import type { Command } from "./parse.ts";
 import { UsageError } from "./_args.ts";
 import { loadData } from "./_data.ts";
-import { emit, log, outDir } from "./_out.ts";
+import { emit, log, openOut, writingInto } from "./_out.ts";
 
 /** Runs `score`; returns the exit status. */
 export async function runScore(
@@ -46,6 +46,13 @@ export async function runScore(
         }, the model takes ${h}x${w}x${c}`,
       );
     }
+    await using folder = await openOut(
+      cmd.out,
+      "score",
+      "score",
+      cmd.overwrite ? "overwrite" : "new",
+    );
+    const dir = folder.path;
     log(
       `scoring ${ds.shape[0]} images against a bank of ${
         bank.shape[0]
@@ -81,8 +88,10 @@ export async function runScore(
       }
       lines.push(row.join(","));
     }
-    const dir = await outDir(cmd.out, "score");
-    await writeFileAtomic(`${dir}/scores.csv`, lines.join("\n") + "\n");
+    await writingInto(
+      folder,
+      () => writeFileAtomic(`${dir}/scores.csv`, lines.join("\n") + "\n"),
+    );
     let mean = 0;
     for (const s of scores) mean += s;
     mean /= scores.length;

@@ -10,7 +10,7 @@ import { classSpacing, DEFAULT_LATENT_DIM } from "../presets.ts";
 import type { Command, TrainFlags } from "./parse.ts";
 import { readConfig } from "./parse.ts";
 import { loadData } from "./_data.ts";
-import { emit, log, outDir } from "./_out.ts";
+import { emit, log, openOut, writingInto } from "./_out.ts";
 import { UsageError } from "./_args.ts";
 
 /** Merges `--config` JSON under the flags that were given (flags win). */
@@ -18,7 +18,7 @@ export async function trainOptions(
   flags: TrainFlags,
   configPath?: string,
 ): Promise<TrainOptions> {
-  const base = configPath ? await readConfig(configPath) : {};
+  const base: TrainOptions = configPath ? await readConfig(configPath) : {};
   const fromFlags = Object.fromEntries(
     Object.entries({
       variant: flags.variant,
@@ -32,7 +32,7 @@ export async function trainOptions(
       widths: flags.widths,
     }).filter(([, v]) => v !== undefined),
   );
-  return { ...(base as TrainOptions), ...fromFlags };
+  return { ...base, ...fromFlags };
 }
 
 /**
@@ -69,12 +69,12 @@ export function checkRollFits(
 export async function runTrain(
   cmd: Extract<Command, { kind: "train" }>,
 ): Promise<number> {
-  const backend = await selectBackend(cmd.common.backend);
-  log(`backend: ${backend.backend} (${backend.reason})`);
   const opts = await trainOptions(
     cmd.train,
     cmd.train.configPath,
   );
+  const backend = await selectBackend(cmd.common.backend);
+  log(`backend: ${backend.backend} (${backend.reason})`);
   const data = await loadData(cmd.data, cmd.format, { limit: cmd.limit });
   const train = cmd.normalClass === undefined ? data.train : oneClass(
     data.test ? { train: data.train, test: data.test } : data.train,
@@ -100,16 +100,28 @@ export async function runTrain(
       train.shape.slice(1).join("x")
     }`,
   );
-  const dir = await outDir(cmd.out, "train");
-  const { model, history, interrupted } = await trainVAE(train, {
-    ...opts,
-    semiSupervised: cmd.semiSupervised || opts.semiSupervised,
-    outDir: dir,
-    resume: cmd.resume,
+  await using folder = await openOut(
+    cmd.out,
+    "train",
+    "train",
+    cmd.resume ? "resume" : cmd.overwrite ? "overwrite" : "new",
+  );
+  const dir = folder.path;
+  const { history, interrupted } = await writingInto(folder, async () => {
+    const r = await trainVAE(train, {
+      ...opts,
+      semiSupervised: cmd.semiSupervised || opts.semiSupervised,
+      outDir: dir,
+      resume: cmd.resume,
+    });
+    try {
+      await r.model.save(`${dir}/model`);
+    } finally {
+      r.model.dispose();
+    }
+    return r;
   });
   const last = history[history.length - 1];
-  await model.save(`${dir}/model`);
-  model.dispose();
   const summary = {
     out: dir,
     model: `${dir}/model`,

@@ -16,10 +16,31 @@ import type { Command } from "./parse.ts";
 import { UsageError } from "./_args.ts";
 import { emit } from "./_out.ts";
 
+/** Refuses an `--output` that is a folder, or an existing file without `--overwrite`. */
+async function checkOutput(output: string, overwrite: boolean): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(output);
+  } catch {
+    return; // missing (or unreadable): the write itself reports problems
+  }
+  if (info.isDirectory) {
+    throw new UsageError(
+      `Cannot use --output "${output}": it is a folder; give a file path such as ${output}/out.npy`,
+    );
+  }
+  if (!overwrite) {
+    throw new UsageError(
+      `Cannot use --output "${output}": the file exists; pass --overwrite to replace it`,
+    );
+  }
+}
+
 /** Runs `transform`; returns the exit status. */
 export async function runTransform(
   cmd: Extract<Command, { kind: "transform" }>,
 ): Promise<number> {
+  await checkOutput(cmd.output, cmd.overwrite);
   await selectBackend(cmd.common.backend);
   let arr;
   try {
