@@ -13,4 +13,9 @@ export {
   type TrainOptions,
 } from "./train/vae_options.ts";
 export type { EpochLog } from "./train/vae_epoch_log.ts";
+export {
+  compareFingerprints,
+  type DataFingerprint,
+  dataFingerprint,
+} from "./train/fingerprint.ts";
 export { type TrainResult, trainVAE } from "./train/train_vae.ts";

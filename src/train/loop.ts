@@ -4,8 +4,9 @@
  * halving learning-rate schedule, Adam (one per variable group), a
  * per-epoch JSON-lines log, progress, atomic checkpoints after every epoch
  * and on interruption, an exact resume (bit-identical to an uninterrupted
- * run on the same backend, Adam's beta powers included), and graceful
- * stops from an `AbortSignal` or Ctrl-C.
+ * run on the same backend, Adam's beta powers included, refused when the
+ * run's inputs changed), and graceful stops from an `AbortSignal` or
+ * Ctrl-C.
  *
  * @module
  */
@@ -22,6 +23,7 @@ import {
   writeCheckpoint,
 } from "./checkpoint.ts";
 import { epochOrder } from "./epoch_order.ts";
+import { compareFingerprints } from "./fingerprint.ts";
 import { type InterruptWatch, watchInterrupt } from "./interrupt.ts";
 import { learningRateAt, setLearningRate } from "./learning_rate.ts";
 import {
@@ -91,7 +93,8 @@ interface Run<B extends tf.TensorContainer, Log> {
  * @param options See {@linkcode LoopOptions}.
  * @param createStep Builds the step, fresh or from a checkpoint.
  * @returns The history, whether it was interrupted, and the split.
- * @throws {RangeError} For bad options, or a resume whose settings differ.
+ * @throws {RangeError} For bad options, or a resume whose settings or
+ *   fingerprint differ (naming what changed).
  * @throws {DataFormatError} For an unreadable checkpoint or one of another
  *   format, version or kind.
  *
@@ -134,6 +137,12 @@ export async function trainLoop<B extends tf.TensorContainer, Log>(
     ? await readCheckpoint<Log>(o.outDir!, o.kind)
     : null;
   if (checkpoint) {
+    // the data first: other data explains a changed size best
+    const changed = compareFingerprints(
+      checkpoint.state.fingerprint,
+      o.fingerprint,
+    );
+    if (changed) throw new RangeError(changed);
     assertSameRun(checkpoint.state.loop, loopSettings(o), LOOP_RESUME_KEYS);
   }
   const step = await createStep(checkpoint);
@@ -304,6 +313,7 @@ async function saveCheckpoint<B extends tf.TensorContainer, Log>(
       epochsDone,
       partial,
       loop: loopSettings(run.o),
+      fingerprint: run.o.fingerprint,
       history: run.history,
       model: run.step.state(),
     },

@@ -13,10 +13,12 @@ import { assertDataset, subset } from "../data/dataset.ts";
 import { splitEncoderHead } from "../model/encoder_head.ts";
 import { type JsonObject, VaeModel } from "../model/vae_model.ts";
 import { ShapeError } from "../errors.ts";
+import { dataFingerprint } from "./fingerprint.ts";
 import { trainLoop } from "./loop.ts";
 import type { LoopOptions } from "./loop_options.ts";
 import type { EpochLog } from "./vae_epoch_log.ts";
 import {
+  fingerprintOptions,
   type ResolvedTrainOptions,
   resolveTrainOptions,
   type TrainOptions,
@@ -53,14 +55,16 @@ export interface TrainResult {
  * `vmf`; `ae` uses z = mu.
  *
  * With `outDir`, each epoch appends a JSON line to `train.jsonl` and writes a
- * checkpoint atomically (weights, optimiser moments, beta, history); `resume`
- * continues from it with results identical to an uninterrupted run on the
- * same backend.
+ * checkpoint atomically (weights, optimiser moments, beta, history, and a
+ * fingerprint of the data and options); `resume` continues from it with
+ * results identical to an uninterrupted run on the same backend, and
+ * refuses when the data or an option changed (see `TrainOptions.resume`).
  *
  * @param dataset Images in [0, 1], NHWC (labels needed with `semiSupervised`).
  * @param options See {@linkcode TrainOptions}.
  * @returns The model, the per-epoch history and whether it was interrupted.
- * @throws {RangeError} For bad options (e.g. n too small for the classes).
+ * @throws {RangeError} For bad options (e.g. n too small for the classes),
+ *   or a resume whose data or options differ from the checkpoint's.
  * @throws {ShapeError} For an empty dataset or one without labels when they are needed.
  *
  * @example Two epochs on 64 tiny random images
@@ -88,7 +92,7 @@ export async function trainVAE(
   assertTrainable(dataset, opts);
   let step: VaeTrainStep | undefined;
   const run = await trainLoop<VaeBatch, EpochLog>(
-    loopOptions(dataset, opts, options),
+    await loopOptions(dataset, opts, options),
     async (
       checkpoint,
     ) => (step = await createVaeStep(
@@ -146,12 +150,19 @@ function assertTrainable(dataset: Dataset, opts: ResolvedTrainOptions): void {
   }
 }
 
-/** The generic loop's options of a VAE run. */
-function loopOptions(
+/**
+ * The generic loop's options of a VAE run; with `outDir`, its fingerprint
+ * (the data's and {@linkcode fingerprintOptions}).
+ */
+async function loopOptions(
   dataset: Dataset,
   opts: ResolvedTrainOptions,
   options: TrainOptions,
-): LoopOptions<EpochLog> {
+): Promise<LoopOptions<EpochLog>> {
+  const fingerprint = options.outDir === undefined ? null : {
+    data: await dataFingerprint(dataset, options.dataSource),
+    options: fingerprintOptions(opts, options.widths),
+  };
   return {
     kind: VAE_KIND,
     size: dataset.shape[0],
@@ -171,6 +182,7 @@ function loopOptions(
     onStep: options.onStep,
     signal: options.signal,
     handleSigint: options.handleSigint,
+    fingerprint,
   };
 }
 

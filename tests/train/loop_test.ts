@@ -254,7 +254,45 @@ Deno.test("trainLoop() refuses resumes that cannot continue the same run", async
         () => train({ outDir: dir, resume: true, batchSize: 16 }),
         /option "batchSize" was 32 in the checkpoint, now 16/,
       );
+      await rejects(
+        () => train({ outDir: dir, resume: true, lrMilestones: [2] }),
+        /option "lrMilestones" was \[3\] in the checkpoint, now \[2\]/,
+      );
     });
+    await t.step(
+      "a changed fingerprint, or one where the checkpoint has none",
+      async () => {
+        await rejects(
+          () =>
+            train({ outDir: dir, resume: true, fingerprint: { data: "b" } }),
+          (e: Error) =>
+            e instanceof RangeError &&
+            e.message ===
+              `Cannot resume: the run's fingerprint was null in the checkpoint, now {"data":"b"}; use the same inputs or a new outDir`,
+        );
+        const other = await Deno.makeTempDir();
+        try {
+          await train({ outDir: other, epochs: 1, fingerprint: { data: "a" } });
+          await rejects(
+            () =>
+              train({
+                outDir: other,
+                resume: true,
+                fingerprint: { data: "b" },
+              }),
+            /"data" was "a" in the checkpoint, now "b"/,
+          );
+          const rest = await train({
+            outDir: other,
+            resume: true,
+            fingerprint: { data: "a" },
+          });
+          equal(rest.history.length, 4);
+        } finally {
+          await Deno.remove(other, { recursive: true });
+        }
+      },
+    );
     await t.step("another model kind", async () => {
       await rejects(
         () => train({ outDir: dir, resume: true, kind: "other" }),
@@ -278,7 +316,7 @@ Deno.test("trainLoop() refuses resumes that cannot continue the same run", async
         () => train({ outDir: dir, resume: true }),
         (e: Error) =>
           e instanceof DataFormatError &&
-          /v1, this toolkit reads hsvae-checkpoint v2; start a new run/.test(
+          /v1, this toolkit reads hsvae-checkpoint v3; start a new run/.test(
             e.message,
           ),
       );
