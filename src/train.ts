@@ -14,6 +14,10 @@ export {
 } from "./train/vae_options.ts";
 export type { EpochLog } from "./train/vae_epoch_log.ts";
 export {
+  type DivergenceDetails,
+  DivergenceError,
+} from "./train/divergence_error.ts";
+export {
   compareFingerprints,
   type DataFingerprint,
   dataFingerprint,

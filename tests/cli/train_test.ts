@@ -1,6 +1,7 @@
 /**
  * `hsvae train` refuses what would silently break a run: a `--resume` on
- * other data (exit 1, naming both sources).
+ * other data (exit 1, naming both sources) and a diverging training (exit
+ * 1 with the `DivergenceError` message, no model saved).
  */
 import { equal, ok } from "../_assert.ts";
 
@@ -45,6 +46,33 @@ Deno.test("cli: train --resume on other data exits 1 naming both", async () => {
         .test(msg),
       msg,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a diverging train exits 1 with the divergence and saves no model", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run([
+      "--limit",
+      "24",
+      "--epochs",
+      "2",
+      "--lr",
+      "1000",
+      "--out",
+      dir,
+    ]);
+    equal(r.code, 1, r.stderr);
+    const msg = errorLine(r.stderr);
+    ok(
+      /^Cannot train: loss "\w+" became (NaN|Infinity|-Infinity) at epoch 1\/2, batch \d\/3; no good checkpoint was written; try a lower learning rate \(now 1000\)$/
+        .test(msg),
+      msg,
+    );
+    const model = await Deno.stat(`${dir}/model`).then(() => true, () => false);
+    equal(model, false, "no model is saved");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
