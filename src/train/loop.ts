@@ -41,7 +41,7 @@ import {
   optimizeStep,
 } from "./optimize_step.ts";
 import { splitIndices } from "./split_indices.ts";
-import { appendTrainLog } from "./train_log.ts";
+import { appendTrainLog, writeTrainLog } from "./train_log.ts";
 import type { EpochSummary, StepContext, TrainStep } from "./train_step.ts";
 import { validationLosses } from "./validation.ts";
 
@@ -92,7 +92,9 @@ interface Run<B extends tf.TensorContainer, Log> {
  * backward pass (`optimizeStep`); then the validation losses, the step's
  * log record, `onEpoch`, a line of `train.jsonl` and a checkpoint. A stop
  * request ends the run after the current batch with a checkpoint of the
- * partial epoch; `resume` continues it exactly.
+ * partial epoch; `resume` continues it exactly (`train.jsonl` is rewritten
+ * from the checkpoint's history, so a crash between the log line and the
+ * checkpoint leaves no duplicate line).
  *
  * Divergence: every batch's losses, every epoch's validation losses and,
  * before every checkpoint and at the end of every epoch, the weights are
@@ -176,7 +178,11 @@ export async function trainLoop<B extends tf.TensorContainer, Log>(
       watch,
       lastCheckpoint: checkpoint?.path ?? null,
     };
-    if (o.outDir) await Deno.mkdir(o.outDir, { recursive: true });
+    if (o.outDir) {
+      await Deno.mkdir(o.outDir, { recursive: true });
+      // the log holds exactly the epochs the checkpoint holds
+      await writeTrainLog(o.outDir, run.history);
+    }
     const interrupted = await runEpochs(
       run,
       checkpoint?.state.epochsDone ?? 0,

@@ -222,9 +222,23 @@ Deno.test("trainLoop() resumed after an abort gives the uninterrupted run's weig
     const dir = await Deno.makeTempDir();
     try {
       await train({ outDir: dir, epochs: 2 });
+      // as if killed between epoch 2's log line and its checkpoint
+      const log = `${dir}/train.jsonl`;
+      const lines = (await Deno.readTextFile(log)).trim().split("\n");
+      await Deno.writeTextFile(
+        log,
+        lines[1].replace('"epoch":1', '"epoch":2') + "\n",
+        {
+          append: true,
+        },
+      );
       const rest = await train({ outDir: dir, resume: true });
       deepEqual(rest.weights, full.weights);
       deepEqual(rest.losses, full.losses);
+      const epochs = (await Deno.readTextFile(log)).trim().split("\n").map((
+        l,
+      ) => JSON.parse(l).epoch);
+      deepEqual(epochs, [0, 1, 2, 3]);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
