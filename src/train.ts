@@ -13,4 +13,13 @@ export {
   type TrainOptions,
 } from "./train/vae_options.ts";
 export type { EpochLog } from "./train/vae_epoch_log.ts";
+export {
+  type DivergenceDetails,
+  DivergenceError,
+} from "./train/divergence_error.ts";
+export {
+  compareFingerprints,
+  type DataFingerprint,
+  dataFingerprint,
+} from "./train/fingerprint.ts";
 export { type TrainResult, trainVAE } from "./train/train_vae.ts";

@@ -65,6 +65,22 @@ export function checkRollFits(
   }
 }
 
+/**
+ * How `--resume` names the data in a refusal: the loaded source and the
+ * flags that chose the images.
+ */
+function dataSource(
+  cmd: Extract<Command, { kind: "train" }>,
+  loaded: string,
+): string {
+  const flags = [
+    `--format ${cmd.format}`,
+    cmd.limit === undefined ? "" : `--limit ${cmd.limit}`,
+    cmd.normalClass === undefined ? "" : `--normal-class ${cmd.normalClass}`,
+  ].filter((f) => f !== "");
+  return `${loaded} (${flags.join(" ")})`;
+}
+
 /** Runs `train`; returns the exit status. */
 export async function runTrain(
   cmd: Extract<Command, { kind: "train" }>,
@@ -113,6 +129,7 @@ export async function runTrain(
       semiSupervised: cmd.semiSupervised || opts.semiSupervised,
       outDir: dir,
       resume: cmd.resume,
+      dataSource: dataSource(cmd, data.source),
     });
     try {
       await r.model.save(`${dir}/model`);

@@ -160,6 +160,7 @@ export const TRAIN_CONFIG_SCHEMA: Readonly<
   seed: { type: "integer", min: 0 },
   validationSplit: { type: "number", min: 0, below: 1 },
   outDir: { type: "flag", flag: "--out" },
+  dataSource: { type: "flag", flag: "--data" },
   resume: { type: "flag", flag: "--resume" },
   fitBank: BOOLEAN,
   progress: {

@@ -1,5 +1,5 @@
 /**
- * Atomic training checkpoints (format `hsvae-checkpoint` v2) and their
+ * Atomic training checkpoints (format `hsvae-checkpoint` v3) and their
  * reading for an exact resume.
  *
  * Layout of `<outDir>/checkpoints/`: `latest.json` names the current
@@ -24,8 +24,11 @@ import {
 
 /** The format name in every `state.json`. */
 export const CHECKPOINT_FORMAT = "hsvae-checkpoint";
-/** The format version this toolkit writes and reads. */
-export const CHECKPOINT_VERSION = 2;
+/**
+ * The format version this toolkit writes and reads (3: with the run's
+ * `fingerprint`; a v2 checkpoint cannot prove it continues the same run).
+ */
+export const CHECKPOINT_VERSION = 3;
 
 /** Running sums of an epoch in progress. */
 export interface PartialEpoch {
@@ -57,6 +60,11 @@ export interface CheckpointState<Log = unknown> {
   partial: PartialEpoch | null;
   /** The loop's settings. */
   loop: LoopSettings;
+  /**
+   * The run's inputs (data and options; any JSON, `null` for none) that a
+   * resume must match (see `compareFingerprints`).
+   */
+  fingerprint: unknown;
   /** One log record per finished epoch. */
   history: Log[];
   /** The optimisers' state besides their weight files. */
@@ -119,8 +127,8 @@ async function removeOlder(root: string, keep: string): Promise<void> {
  *
  * const dir = await Deno.makeTempDir();
  * await writeCheckpoint(dir, {
- *   format: "hsvae-checkpoint", formatVersion: 2, kind: "demo", epochsDone: 1,
- *   partial: null, history: [{ loss: 1 }], model: { bias: 0.5 },
+ *   format: "hsvae-checkpoint", formatVersion: 3, kind: "demo", epochsDone: 1,
+ *   partial: null, history: [{ loss: 1 }], model: { bias: 0.5 }, fingerprint: null,
  *   loop: { size: 4, epochs: 2, batchSize: 2, learningRate: 0.1, lrMilestones: [], seed: 0, validationSplit: 0, minBatchSize: 1, stratified: false },
  * }, [], async (d) => await Deno.writeTextFile(`${d}/weights.txt`, "w"));
  * const back = await readCheckpoint(dir, "demo");

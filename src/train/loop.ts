@@ -4,8 +4,10 @@
  * halving learning-rate schedule, Adam (one per variable group), a
  * per-epoch JSON-lines log, progress, atomic checkpoints after every epoch
  * and on interruption, an exact resume (bit-identical to an uninterrupted
- * run on the same backend, Adam's beta powers included), and graceful
- * stops from an `AbortSignal` or Ctrl-C.
+ * run on the same backend, Adam's beta powers included, refused when the
+ * run's inputs changed), a divergence guard (a NaN or infinite loss or
+ * weight stops the run with a {@linkcode DivergenceError} and is never
+ * checkpointed), and graceful stops from an `AbortSignal` or Ctrl-C.
  *
  * @module
  */
@@ -21,7 +23,9 @@ import {
   restoreOptimizers,
   writeCheckpoint,
 } from "./checkpoint.ts";
+import { DivergenceError } from "./divergence_error.ts";
 import { epochOrder } from "./epoch_order.ts";
+import { compareFingerprints } from "./fingerprint.ts";
 import { type InterruptWatch, watchInterrupt } from "./interrupt.ts";
 import { learningRateAt, setLearningRate } from "./learning_rate.ts";
 import {
@@ -37,7 +41,7 @@ import {
   optimizeStep,
 } from "./optimize_step.ts";
 import { splitIndices } from "./split_indices.ts";
-import { appendTrainLog } from "./train_log.ts";
+import { appendTrainLog, writeTrainLog } from "./train_log.ts";
 import type { EpochSummary, StepContext, TrainStep } from "./train_step.ts";
 import { validationLosses } from "./validation.ts";
 
@@ -74,6 +78,8 @@ interface Run<B extends tf.TensorContainer, Log> {
   valIdx: number[];
   stepsPerEpoch: number;
   watch: InterruptWatch;
+  /** The newest checkpoint on disk (the last good state), if any. */
+  lastCheckpoint: string | null;
 }
 
 /**
@@ -86,12 +92,24 @@ interface Run<B extends tf.TensorContainer, Log> {
  * backward pass (`optimizeStep`); then the validation losses, the step's
  * log record, `onEpoch`, a line of `train.jsonl` and a checkpoint. A stop
  * request ends the run after the current batch with a checkpoint of the
- * partial epoch; `resume` continues it exactly.
+ * partial epoch; `resume` continues it exactly (`train.jsonl` is rewritten
+ * from the checkpoint's history, so a crash between the log line and the
+ * checkpoint leaves no duplicate line).
+ *
+ * Divergence: every batch's losses, every epoch's validation losses and,
+ * before every checkpoint and at the end of every epoch, the weights are
+ * checked; the first NaN or infinite value stops the run with a
+ * {@linkcode DivergenceError}. The diverged step was already applied to
+ * the in-memory weights, so the last good state is the newest checkpoint
+ * (named in the error); no checkpoint, log line or `onEpoch` call is ever
+ * made from a diverged state.
  *
  * @param options See {@linkcode LoopOptions}.
  * @param createStep Builds the step, fresh or from a checkpoint.
  * @returns The history, whether it was interrupted, and the split.
- * @throws {RangeError} For bad options, or a resume whose settings differ.
+ * @throws {RangeError} For bad options, or a resume whose settings or
+ *   fingerprint differ (naming what changed).
+ * @throws {DivergenceError} When a loss or a weight becomes NaN or infinite.
  * @throws {DataFormatError} For an unreadable checkpoint or one of another
  *   format, version or kind.
  *
@@ -134,6 +152,12 @@ export async function trainLoop<B extends tf.TensorContainer, Log>(
     ? await readCheckpoint<Log>(o.outDir!, o.kind)
     : null;
   if (checkpoint) {
+    // the data first: other data explains a changed size best
+    const changed = compareFingerprints(
+      checkpoint.state.fingerprint,
+      o.fingerprint,
+    );
+    if (changed) throw new RangeError(changed);
     assertSameRun(checkpoint.state.loop, loopSettings(o), LOOP_RESUME_KEYS);
   }
   const step = await createStep(checkpoint);
@@ -152,8 +176,13 @@ export async function trainLoop<B extends tf.TensorContainer, Log>(
       valIdx,
       stepsPerEpoch: Math.ceil(trainIdx.length / o.batchSize),
       watch,
+      lastCheckpoint: checkpoint?.path ?? null,
     };
-    if (o.outDir) await Deno.mkdir(o.outDir, { recursive: true });
+    if (o.outDir) {
+      await Deno.mkdir(o.outDir, { recursive: true });
+      // the log holds exactly the epochs the checkpoint holds
+      await writeTrainLog(o.outDir, run.history);
+    }
     const interrupted = await runEpochs(
       run,
       checkpoint?.state.epochsDone ?? 0,
@@ -184,16 +213,21 @@ async function runEpochs<B extends tf.TensorContainer, Log>(
       run.stepsPerEpoch,
       { mode: run.o.progress },
     );
-    const acc = await trainEpoch(run, epoch, progress);
-    if (acc.step < run.stepsPerEpoch) {
-      // interrupted mid-epoch: checkpoint the partial epoch so resume loses nothing
-      progress.finish(
-        `interrupted after batch ${acc.step}/${run.stepsPerEpoch}`,
-      );
-      if (run.o.outDir) await saveCheckpoint(run, epoch, acc);
-      return true;
+    try {
+      const acc = await trainEpoch(run, epoch, progress);
+      if (acc.step < run.stepsPerEpoch) {
+        // interrupted mid-epoch: checkpoint the partial epoch so resume loses nothing
+        progress.finish(
+          `interrupted after batch ${acc.step}/${run.stepsPerEpoch}`,
+        );
+        if (run.o.outDir) await saveCheckpoint(run, epoch, acc);
+        return true;
+      }
+      await finishEpoch(run, acc, lr, progress);
+    } catch (e) {
+      if (e instanceof DivergenceError) progress.finish("diverged");
+      throw e;
     }
-    await finishEpoch(run, acc, lr, progress);
   }
   return false;
 }
@@ -228,6 +262,7 @@ async function trainEpoch<B extends tf.TensorContainer, Log>(
 /**
  * One optimisation step on the examples `idx`, added to the epoch's sums;
  * returns the progress note (the first loss).
+ * @throws {DivergenceError} When a loss of the batch is NaN or infinite.
  */
 async function trainBatch<B extends tf.TensorContainer, Log>(
   run: Run<B, Log>,
@@ -240,13 +275,23 @@ async function trainBatch<B extends tf.TensorContainer, Log>(
   tf.dispose(batch);
   const v = await stats.data();
   stats.dispose();
+  const bad = v.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) {
+    throw diverged(run, { ...ctx, loss: names[bad], value: v[bad] }, {
+      what: `loss "${names[bad]}" became ${v[bad]}`,
+    });
+  }
   names.forEach((k, i) => (acc.sums[k] = (acc.sums[k] ?? 0) + v[i]));
   acc.seen += idx.length;
   acc.steps++;
   return names.length > 0 ? `${names[0]} ${v[0].toPrecision(5)}` : "";
 }
 
-/** Summarises a finished epoch, logs it and checkpoints. */
+/**
+ * Summarises a finished epoch, logs it and checkpoints.
+ * @throws {DivergenceError} When a validation loss or a weight is NaN or
+ *   infinite (before anything is logged).
+ */
 async function finishEpoch<B extends tf.TensorContainer, Log>(
   run: Run<B, Log>,
   acc: PartialEpoch,
@@ -270,7 +315,16 @@ async function finishEpoch<B extends tf.TensorContainer, Log>(
       batchSize: o.batchSize,
       minBatchSize: o.minBatchSize,
     });
+    const last = { epoch: acc.epoch, step: run.stepsPerEpoch - 1 };
+    for (const [k, v] of Object.entries(summary.validation)) {
+      if (Number.isFinite(v)) continue;
+      throw diverged(run, { ...last, loss: `validation.${k}`, value: v }, {
+        what: `validation loss "${k}" became ${v}`,
+        where: `after epoch ${acc.epoch + 1}/${o.epochs}`,
+      });
+    }
   }
+  await assertFiniteWeights(run, acc.epoch, run.stepsPerEpoch - 1);
   const log = step.epochLog(summary);
   run.history.push(log);
   progress.finish(step.describe?.(log) ?? describeSummary(summary));
@@ -289,13 +343,66 @@ function describeSummary(s: EpochSummary): string {
   return [...losses, `${(s.seen / s.seconds).toFixed(1)} ex/s`].join(" ");
 }
 
-/** Writes a checkpoint of the run after `epochsDone` epochs (+ `partial`). */
+/**
+ * The error of a diverged run: what became non-finite, where (`epoch e/E,
+ * batch b/B` unless `where` says otherwise), and the last good checkpoint.
+ */
+function diverged<B extends tf.TensorContainer, Log>(
+  run: Run<B, Log>,
+  at: { epoch: number; step: number; loss: string; value: number },
+  text: { what: string; where?: string },
+): DivergenceError {
+  const where = text.where ??
+    `at epoch ${at.epoch + 1}/${run.o.epochs}, batch ${
+      at.step + 1
+    }/${run.stepsPerEpoch}`;
+  const last = run.lastCheckpoint === null
+    ? "no good checkpoint was written"
+    : `the last good checkpoint is "${run.lastCheckpoint}"`;
+  return new DivergenceError(
+    `Cannot train: ${text.what} ${where}; ${last}; try a lower learning rate (now ${run.o.learningRate})`,
+    { ...at, checkpoint: run.lastCheckpoint },
+  );
+}
+
+/**
+ * Throws a {@linkcode DivergenceError} unless every trainable weight is
+ * finite (`sum(w * 0)` is 0, or NaN when a weight is NaN or infinite).
+ */
+async function assertFiniteWeights<B extends tf.TensorContainer, Log>(
+  run: Run<B, Log>,
+  epoch: number,
+  step: number,
+): Promise<void> {
+  const vars = run.groups.flatMap((g) => g.variables);
+  if (vars.length === 0) return;
+  const probe = tf.tidy(() =>
+    tf.addN(vars.map((v) => tf.sum(tf.mul(v, 0)))) as tf.Scalar
+  );
+  const value = (await probe.data())[0];
+  probe.dispose();
+  if (value === 0) return;
+  throw diverged(run, { epoch, step, loss: "weights", value: NaN }, {
+    what: "a weight became NaN or infinite",
+  });
+}
+
+/**
+ * Writes a checkpoint of the run after `epochsDone` epochs (+ `partial`),
+ * after checking that the weights are finite.
+ */
 async function saveCheckpoint<B extends tf.TensorContainer, Log>(
   run: Run<B, Log>,
   epochsDone: number,
   partial: PartialEpoch | null,
 ): Promise<void> {
-  await writeCheckpoint<Log>(
+  const epoch = partial?.epoch ?? epochsDone - 1;
+  await assertFiniteWeights(
+    run,
+    epoch,
+    partial ? partial.step - 1 : run.stepsPerEpoch - 1,
+  );
+  run.lastCheckpoint = await writeCheckpoint<Log>(
     run.o.outDir!,
     {
       format: CHECKPOINT_FORMAT,
@@ -304,6 +411,7 @@ async function saveCheckpoint<B extends tf.TensorContainer, Log>(
       epochsDone,
       partial,
       loop: loopSettings(run.o),
+      fingerprint: run.o.fingerprint,
       history: run.history,
       model: run.step.state(),
     },

@@ -65,10 +65,22 @@ export interface LoopOptions<Log> {
   outDir?: string;
   /**
    * Continue from the last checkpoint in `outDir` (a fresh start when there
-   * is none).
+   * is none). The resumed run ends exactly as an uninterrupted one would,
+   * so everything that shapes it must be unchanged: every loop setting but
+   * `epochs` (which may be raised to train longer) and the `fingerprint`;
+   * a resume whose inputs differ is refused, naming what changed. Progress,
+   * callbacks, `signal` and `handleSigint` may change.
    * @default {false}
    */
   resume?: boolean;
+  /**
+   * The run's inputs besides the loop settings (any JSON value: usually
+   * `{ data: DataFingerprint, options: {...} }`, see `fingerprint.ts`),
+   * stored in every checkpoint and compared on resume by
+   * `compareFingerprints`.
+   * @default {null}
+   */
+  fingerprint?: unknown;
   /**
    * Progress display on stderr.
    * @default {"auto"}
@@ -119,11 +131,15 @@ export interface LoopSettings {
   stratified: boolean;
 }
 
-/** Settings that must match for a resume to continue the same run. */
+/**
+ * Settings that must match for a resume to continue the same run: all but
+ * `epochs`.
+ */
 export const LOOP_RESUME_KEYS: readonly (keyof LoopSettings)[] = [
   "size",
   "batchSize",
   "learningRate",
+  "lrMilestones",
   "seed",
   "validationSplit",
   "minBatchSize",
@@ -145,6 +161,8 @@ export interface ResolvedLoopOptions<Log> extends
   progress: ProgressMode;
   /** Handle Ctrl-C. */
   handleSigint: boolean;
+  /** The run's fingerprint (`null` for none). */
+  fingerprint: unknown;
 }
 
 /**
@@ -203,6 +221,7 @@ export function resolveLoopOptions<Log>(
     onStep: options.onStep,
     signal: options.signal,
     handleSigint: options.handleSigint ?? true,
+    fingerprint: options.fingerprint ?? null,
   };
 }
 

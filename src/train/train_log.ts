@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../model/io.ts";
 
 /** The log's file name inside the run's output directory. */
 export const TRAIN_LOG = "train.jsonl";
@@ -35,5 +36,37 @@ export async function appendTrainLog(
     `${outDir}/${TRAIN_LOG}`,
     JSON.stringify(record) + "\n",
     { append: true },
+  );
+}
+
+/**
+ * Replaces `<outDir>/train.jsonl` atomically with one JSON line per record
+ * (an empty file for none): at the start of a run, so that the log holds
+ * exactly the epochs of the checkpoint it resumes.
+ *
+ * @param outDir The run's output directory (must exist).
+ * @param records The log records of the epochs done.
+ * @returns When the file is written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appendTrainLog, writeTrainLog } from "./train_log.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await appendTrainLog(dir, { epoch: 0, loss: 1.5 });
+ * await appendTrainLog(dir, { epoch: 0, loss: 1.5 });
+ * await writeTrainLog(dir, [{ epoch: 0, loss: 1.5 }]);
+ * assert.equal(await Deno.readTextFile(`${dir}/train.jsonl`), '{"epoch":0,"loss":1.5}\n');
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeTrainLog(
+  outDir: string,
+  records: readonly unknown[],
+): Promise<void> {
+  await writeFileAtomic(
+    `${outDir}/${TRAIN_LOG}`,
+    records.map((r) => JSON.stringify(r) + "\n").join(""),
   );
 }

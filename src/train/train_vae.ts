@@ -13,10 +13,12 @@ import { assertDataset, subset } from "../data/dataset.ts";
 import { splitEncoderHead } from "../model/encoder_head.ts";
 import { type JsonObject, VaeModel } from "../model/vae_model.ts";
 import { ShapeError } from "../errors.ts";
+import { dataFingerprint } from "./fingerprint.ts";
 import { trainLoop } from "./loop.ts";
 import type { LoopOptions } from "./loop_options.ts";
 import type { EpochLog } from "./vae_epoch_log.ts";
 import {
+  fingerprintOptions,
   type ResolvedTrainOptions,
   resolveTrainOptions,
   type TrainOptions,
@@ -53,15 +55,23 @@ export interface TrainResult {
  * `vmf`; `ae` uses z = mu.
  *
  * With `outDir`, each epoch appends a JSON line to `train.jsonl` and writes a
- * checkpoint atomically (weights, optimiser moments, beta, history); `resume`
- * continues from it with results identical to an uninterrupted run on the
- * same backend.
+ * checkpoint atomically (weights, optimiser moments, beta, history, and a
+ * fingerprint of the data and options); `resume` continues from it with
+ * results identical to an uninterrupted run on the same backend, and
+ * refuses when the data or an option changed (see `TrainOptions.resume`).
+ *
+ * A loss or weight that becomes NaN or infinite stops training with a
+ * {@linkcode DivergenceError} naming the last good checkpoint; no model is
+ * returned.
  *
  * @param dataset Images in [0, 1], NHWC (labels needed with `semiSupervised`).
  * @param options See {@linkcode TrainOptions}.
  * @returns The model, the per-epoch history and whether it was interrupted.
- * @throws {RangeError} For bad options (e.g. n too small for the classes).
+ * @throws {RangeError} For bad options (e.g. n too small for the classes),
+ *   pixel values outside [0, 1] (the decoder ends in a sigmoid), or a resume
+ *   whose data or options differ from the checkpoint's.
  * @throws {ShapeError} For an empty dataset or one without labels when they are needed.
+ * @throws {DivergenceError} When a loss or a weight becomes NaN or infinite.
  *
  * @example Two epochs on 64 tiny random images
  * ```ts
@@ -86,18 +96,26 @@ export async function trainVAE(
   await ensureBackend();
   const opts = resolveTrainOptions(options);
   assertTrainable(dataset, opts);
+  const observed = assertPixelRange(dataset.images);
   let step: VaeTrainStep | undefined;
-  const run = await trainLoop<VaeBatch, EpochLog>(
-    loopOptions(dataset, opts, options),
-    async (
-      checkpoint,
-    ) => (step = await createVaeStep(
-      dataset,
-      opts,
-      options.widths,
-      checkpoint,
-    )),
-  );
+  let run;
+  try {
+    run = await trainLoop<VaeBatch, EpochLog>(
+      await loopOptions(dataset, opts, options),
+      async (
+        checkpoint,
+      ) => (step = await createVaeStep(
+        dataset,
+        opts,
+        options.widths,
+        checkpoint,
+      )),
+    );
+  } catch (e) {
+    step?.net.encoder.dispose();
+    step?.net.decoder.dispose();
+    throw e;
+  }
   const { net } = step!;
   const model = new VaeModel(
     net.encoder,
@@ -111,7 +129,7 @@ export async function trainVAE(
       // inputs are expected in [0, 1] (NHWC); record what this model saw
       normalisation: {
         expected: "pixel values in [0, 1]",
-        observed: pixelRange(dataset.images),
+        observed,
       },
     } as unknown as JsonObject,
   );
@@ -146,12 +164,19 @@ function assertTrainable(dataset: Dataset, opts: ResolvedTrainOptions): void {
   }
 }
 
-/** The generic loop's options of a VAE run. */
-function loopOptions(
+/**
+ * The generic loop's options of a VAE run; with `outDir`, its fingerprint
+ * (the data's and {@linkcode fingerprintOptions}).
+ */
+async function loopOptions(
   dataset: Dataset,
   opts: ResolvedTrainOptions,
   options: TrainOptions,
-): LoopOptions<EpochLog> {
+): Promise<LoopOptions<EpochLog>> {
+  const fingerprint = options.outDir === undefined ? null : {
+    data: await dataFingerprint(dataset, options.dataSource),
+    options: fingerprintOptions(opts, options.widths),
+  };
   return {
     kind: VAE_KIND,
     size: dataset.shape[0],
@@ -171,6 +196,7 @@ function loopOptions(
     onStep: options.onStep,
     signal: options.signal,
     handleSigint: options.handleSigint,
+    fingerprint,
   };
 }
 
@@ -197,14 +223,33 @@ async function encodeMu(
   return out;
 }
 
-/** Smallest and largest pixel value. */
-function pixelRange(images: Float32Array): [number, number] {
+/**
+ * Smallest and largest pixel value, after checking they lie in [0, 1]: the
+ * decoder ends in a sigmoid, so no variant can reconstruct other values
+ * (0..255 images would train to a loss of ~1e13 without learning).
+ */
+function assertPixelRange(images: Float32Array): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
+  let bad = 0;
   for (let i = 0; i < images.length; i++) {
     const v = images[i];
     if (v < lo) lo = v;
     if (v > hi) hi = v;
+    if (v !== v) bad++; // NaN
+  }
+  if (bad > 0 || lo === -Infinity || hi === Infinity) {
+    throw new RangeError(
+      `Cannot train: ${
+        bad > 0 ? `${bad} pixel value(s) are NaN` : "pixel values are infinite"
+      }, expected values in [0, 1]; clean or drop those images`,
+    );
+  }
+  if (lo < 0 || hi > 1) {
+    const fix = lo >= 0 && hi <= 255 ? "divide by 255" : "rescale to [0, 1]";
+    throw new RangeError(
+      `Cannot train: pixel values span [${lo}, ${hi}], expected [0, 1]; ${fix}`,
+    );
   }
   return [lo, hi];
 }

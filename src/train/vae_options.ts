@@ -119,10 +119,24 @@ export interface TrainOptions {
    */
   outDir?: string;
   /**
-   * Continue from the last checkpoint in `outDir`.
+   * Continue from the last checkpoint in `outDir`, to the result an
+   * uninterrupted run would give. The checkpoint records the data (shape,
+   * SHA-256 of the images and labels, `dataSource`) and every resolved
+   * option and `widths`; a resume whose data or options differ is refused,
+   * naming what changed. Only `epochs` may change (raised to train longer),
+   * except with the `paper` preset without `warmup`, whose beta schedule
+   * spans all epochs; so may `progress`, `fitBank`, the callbacks, `signal`
+   * and `handleSigint`.
    * @default {false}
    */
   resume?: boolean;
+  /**
+   * Where the dataset came from (e.g. the CLI's `--data` path, format,
+   * limit and normal class), recorded in checkpoints and named when a
+   * resume finds other data.
+   * @default {undefined}
+   */
+  dataSource?: string;
   /**
    * Encode the training set after training and store its mus as the model's
    * latent bank (for k-NN scoring).
@@ -263,5 +277,39 @@ export function resolveTrainOptions(
     reconstruction: options.reconstruction ?? d.reconstruction,
     seed: nonNegativeInt("seed", options.seed ?? 0),
     validationSplit,
+  };
+}
+
+/**
+ * The options a resume must match (the `options` of the run's fingerprint,
+ * see {@linkcode TrainOptions.resume}): every resolved option and the
+ * encoder `widths`, without `epochs` unless the `paper` beta schedule
+ * without `warmup` depends on it.
+ *
+ * @param opts The resolved training options.
+ * @param widths The encoder widths asked for (`undefined`: the default).
+ * @returns Plain JSON.
+ *
+ * @example `epochs` may change except for the stretching `paper` schedule
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fingerprintOptions, resolveTrainOptions } from "./vae_options.ts";
+ *
+ * assert.equal("epochs" in fingerprintOptions(resolveTrainOptions({ preset: "authors" })), false);
+ * assert.equal(fingerprintOptions(resolveTrainOptions({ preset: "paper", epochs: 5 })).epochs, 5);
+ * assert.equal("epochs" in fingerprintOptions(resolveTrainOptions({ preset: "paper", warmup: 2 })), false);
+ * assert.deepEqual(fingerprintOptions(resolveTrainOptions(), [4, 8]).widths, [4, 8]);
+ * ```
+ */
+export function fingerprintOptions(
+  opts: ResolvedTrainOptions,
+  widths?: number[],
+): Record<string, unknown> {
+  const { epochs, ...rest } = opts;
+  const stretches = opts.preset === "paper" && opts.warmup === null;
+  return {
+    ...rest,
+    ...(stretches ? { epochs } : {}),
+    widths: widths ?? null,
   };
 }

@@ -22,7 +22,7 @@ import { splitEncoderHead } from "../model/encoder_head.ts";
 import { loadLayersModel, saveLayersModel } from "../model/io.ts";
 import { type ModelConfig, resolveModelConfig } from "../model/resnet.ts";
 import { VaeModel } from "../model/vae_model.ts";
-import { assertSameRun, type Checkpoint } from "./checkpoint.ts";
+import type { Checkpoint } from "./checkpoint.ts";
 import type {
   EpochSummary,
   StepContext,
@@ -99,20 +99,6 @@ export interface VaeStepState {
   /** `authors`: epoch 0's mean rec and KL (beta's auto-tuning). */
   epoch0: { rec: number; kl: number };
 }
-
-/** Options that must match for a resume to continue the same run. */
-export const VAE_RESUME_KEYS: readonly (keyof ResolvedTrainOptions)[] = [
-  "preset",
-  "variant",
-  "radiusOnly",
-  "latentDim",
-  "batchSize",
-  "learningRate",
-  "seed",
-  "validationSplit",
-  "semiSupervised",
-  "reconstruction",
-];
 
 /**
  * The loss options of a training or validation batch: the user's extra loss
@@ -458,16 +444,14 @@ export class VaeTrainStep implements TrainStep<VaeBatch, EpochLog> {
 
 /**
  * Builds the VAE step: a fresh model from the options, or the checkpoint's
- * model and state when resuming (after checking that the options that
- * define the run are unchanged).
+ * model and state when resuming (`trainLoop` has already checked, through
+ * the run's fingerprint, that the data and options are unchanged).
  *
  * @param dataset The training images `[N, H, W, C]`.
  * @param opts The resolved training options.
  * @param widths Encoder stage widths (fresh models only).
  * @param checkpoint The checkpoint being resumed, or `null`.
  * @returns The step.
- * @throws {RangeError} When an option of {@linkcode VAE_RESUME_KEYS} differs
- *   from the checkpoint's.
  *
  * @example A fresh step
  * ```ts
@@ -503,7 +487,6 @@ export async function createVaeStep(
     return new VaeTrainStep(net, dataset, opts);
   }
   const state = checkpoint.state.model as VaeStepState;
-  assertSameRun(state.options, opts, VAE_RESUME_KEYS);
   const net = {
     encoder: await loadLayersModel(`${checkpoint.path}/encoder`),
     decoder: await loadLayersModel(`${checkpoint.path}/decoder`),

@@ -222,9 +222,23 @@ Deno.test("trainLoop() resumed after an abort gives the uninterrupted run's weig
     const dir = await Deno.makeTempDir();
     try {
       await train({ outDir: dir, epochs: 2 });
+      // as if killed between epoch 2's log line and its checkpoint
+      const log = `${dir}/train.jsonl`;
+      const lines = (await Deno.readTextFile(log)).trim().split("\n");
+      await Deno.writeTextFile(
+        log,
+        lines[1].replace('"epoch":1', '"epoch":2') + "\n",
+        {
+          append: true,
+        },
+      );
       const rest = await train({ outDir: dir, resume: true });
       deepEqual(rest.weights, full.weights);
       deepEqual(rest.losses, full.losses);
+      const epochs = (await Deno.readTextFile(log)).trim().split("\n").map((
+        l,
+      ) => JSON.parse(l).epoch);
+      deepEqual(epochs, [0, 1, 2, 3]);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -254,7 +268,45 @@ Deno.test("trainLoop() refuses resumes that cannot continue the same run", async
         () => train({ outDir: dir, resume: true, batchSize: 16 }),
         /option "batchSize" was 32 in the checkpoint, now 16/,
       );
+      await rejects(
+        () => train({ outDir: dir, resume: true, lrMilestones: [2] }),
+        /option "lrMilestones" was \[3\] in the checkpoint, now \[2\]/,
+      );
     });
+    await t.step(
+      "a changed fingerprint, or one where the checkpoint has none",
+      async () => {
+        await rejects(
+          () =>
+            train({ outDir: dir, resume: true, fingerprint: { data: "b" } }),
+          (e: Error) =>
+            e instanceof RangeError &&
+            e.message ===
+              `Cannot resume: the run's fingerprint was null in the checkpoint, now {"data":"b"}; use the same inputs or a new outDir`,
+        );
+        const other = await Deno.makeTempDir();
+        try {
+          await train({ outDir: other, epochs: 1, fingerprint: { data: "a" } });
+          await rejects(
+            () =>
+              train({
+                outDir: other,
+                resume: true,
+                fingerprint: { data: "b" },
+              }),
+            /"data" was "a" in the checkpoint, now "b"/,
+          );
+          const rest = await train({
+            outDir: other,
+            resume: true,
+            fingerprint: { data: "a" },
+          });
+          equal(rest.history.length, 4);
+        } finally {
+          await Deno.remove(other, { recursive: true });
+        }
+      },
+    );
     await t.step("another model kind", async () => {
       await rejects(
         () => train({ outDir: dir, resume: true, kind: "other" }),
@@ -278,7 +330,7 @@ Deno.test("trainLoop() refuses resumes that cannot continue the same run", async
         () => train({ outDir: dir, resume: true }),
         (e: Error) =>
           e instanceof DataFormatError &&
-          /v1, this toolkit reads hsvae-checkpoint v2; start a new run/.test(
+          /v1, this toolkit reads hsvae-checkpoint v3; start a new run/.test(
             e.message,
           ),
       );
