@@ -45,6 +45,8 @@ export * from "./src/output_folder.ts";
 export * from "./src/loss.ts";
 export * from "./src/model/resnet.ts";
 export * from "./src/model/io.ts";
+export * from "./src/integrity/manifest.ts";
+export * from "./src/integrity/replace_folder.ts";
 export * from "./src/model/vae_model.ts";
 export * from "./src/train.ts";
 export * from "./src/progress.ts";

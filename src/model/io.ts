@@ -2,8 +2,10 @@
  * Saving and loading `tf.LayersModel`s in Deno without tfjs-node: tfjs's own
  * layers format (`model.json` + `weights.bin`) written through
  * `tf.io.withSaveHandler` and read back through `tf.io.fromMemory`. Every
- * file is written atomically (a temporary file in the same directory, then a
- * rename), so a crash never leaves a half-written model behind.
+ * file is written atomically (a temporary file in the same directory, flushed
+ * to disk, then a rename), so a crash never leaves a half-written file
+ * behind; a whole folder is replaced atomically by `replaceFolder`
+ * (src/integrity/replace_folder.ts).
  *
  * @module
  */
@@ -18,8 +20,10 @@ export const MODEL_JSON = "model.json";
 export const WEIGHTS_BIN = "weights.bin";
 
 /**
- * Writes `data` to `path` atomically: a temporary sibling file, then a rename
- * over `path` (atomic on POSIX file systems).
+ * Writes `data` to `path` atomically: a temporary sibling file, flushed to
+ * disk (`fsync`), then a rename over `path` (atomic on POSIX file systems),
+ * so a crash or power cut leaves the old file or the complete new one, never
+ * an empty or partial file under `path`.
  *
  * @param path Destination file.
  * @param data Bytes, or a string written as UTF-8.
@@ -46,7 +50,13 @@ export async function writeFileAtomic(
     : data;
   const tmp = `${path}.tmp-${crypto.randomUUID()}`;
   try {
-    await Deno.writeFile(tmp, bytes);
+    {
+      using file = await Deno.open(tmp, { write: true, createNew: true });
+      for (let done = 0; done < bytes.byteLength;) {
+        done += await file.write(bytes.subarray(done));
+      }
+      await file.sync();
+    }
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
@@ -151,10 +161,51 @@ async function readOrFail(path: string): Promise<Uint8Array> {
   }
 }
 
+/** Options of {@linkcode loadLayersModel}. */
+export interface LoadLayersModelOptions {
+  /**
+   * Reads a file of the model by its path (`<dir>/model.json`,
+   * `<dir>/weights.bin`); e.g. the verified bytes of a folder checked by
+   * `verifyManifest`, so that what is parsed is what was hashed.
+   * @default {`Deno.readFile`, a missing file being a `DataFormatError`}
+   */
+  read?: (path: string) => Uint8Array | Promise<Uint8Array>;
+}
+
+function isSpec(s: unknown): s is io.WeightsManifestEntry {
+  if (s === null || typeof s !== "object") return false;
+  const { name, shape, dtype } = s as Record<string, unknown>;
+  return typeof name === "string" && typeof dtype === "string" &&
+    Array.isArray(shape) &&
+    shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
+}
+
+/** The weight specs of a parsed `model.json`, validated. */
+function weightSpecs(
+  jsonPath: string,
+  manifest: unknown[],
+): io.WeightsManifestEntry[] {
+  const specs: io.WeightsManifestEntry[] = [];
+  for (const group of manifest) {
+    const weights = group !== null && typeof group === "object"
+      ? (group as { weights?: unknown }).weights ?? []
+      : null;
+    if (!Array.isArray(weights) || !weights.every(isSpec)) {
+      throw new DataFormatError(
+        `Cannot load model: "${jsonPath}" has a "weightsManifest" entry that is not a list of { name, shape, dtype }; save the model again`,
+        { file: jsonPath },
+      );
+    }
+    specs.push(...weights);
+  }
+  return specs;
+}
+
 /**
  * Loads a layers model saved by {@linkcode saveLayersModel}.
  *
  * @param dir Directory holding `model.json` and `weights.bin`.
+ * @param options Where the bytes come from; see {@linkcode LoadLayersModelOptions}.
  * @returns The model, with its saved weights.
  * @throws {DataFormatError} When a file is missing, `model.json` is not valid
  * JSON or lacks the topology, or `weights.bin` does not hold exactly the bytes
@@ -170,18 +221,24 @@ async function readOrFail(path: string): Promise<Uint8Array> {
  *   e instanceof DataFormatError && e.file === "/nonexistent/model.json");
  * ```
  */
-export async function loadLayersModel(dir: string): Promise<LayersModel> {
+export async function loadLayersModel(
+  dir: string,
+  options: LoadLayersModelOptions = {},
+): Promise<LayersModel> {
   await ensureBackend();
+  const read = options.read ?? readOrFail;
   const jsonPath = `${dir}/${MODEL_JSON}`;
   const weightsPath = `${dir}/${WEIGHTS_BIN}`;
-  const text = new TextDecoder().decode(await readOrFail(jsonPath));
   let json: {
     modelTopology?: object;
-    weightsManifest?: Array<{ weights?: io.WeightsManifestEntry[] }>;
+    weightsManifest?: unknown[];
   };
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(await read(jsonPath)),
+    );
   } catch (e) {
+    if (e instanceof DataFormatError) throw e;
     throw new DataFormatError(
       `Cannot load model: "${jsonPath}" is not valid JSON (${
         (e as Error).message
@@ -191,7 +248,7 @@ export async function loadLayersModel(dir: string): Promise<LayersModel> {
   }
   if (
     json === null || typeof json !== "object" ||
-    typeof json.modelTopology !== "object" ||
+    json.modelTopology === null || typeof json.modelTopology !== "object" ||
     !Array.isArray(json.weightsManifest)
   ) {
     throw new DataFormatError(
@@ -199,7 +256,7 @@ export async function loadLayersModel(dir: string): Promise<LayersModel> {
       { file: jsonPath },
     );
   }
-  const specs = json.weightsManifest.flatMap((g) => g.weights ?? []);
+  const specs = weightSpecs(jsonPath, json.weightsManifest);
   let expected = 0;
   for (const s of specs) {
     const per = BYTES[s.dtype];
@@ -211,7 +268,7 @@ export async function loadLayersModel(dir: string): Promise<LayersModel> {
     }
     expected += per * s.shape.reduce((a, b) => a * b, 1);
   }
-  const weights = await readOrFail(weightsPath);
+  const weights = await read(weightsPath);
   if (weights.byteLength !== expected) {
     throw new DataFormatError(
       `Cannot load model: "${weightsPath}" holds ${weights.byteLength} bytes, the manifest needs ${expected}; the file is truncated or corrupt, save the model again`,

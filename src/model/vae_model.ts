@@ -11,6 +11,8 @@
  *     dir/decoder/model.json
  *     dir/decoder/weights.bin
  *     dir/bank.bin             M x n float32, little-endian, row-major (when a bank is set)
+ *     dir/manifest.json        size and SHA-256 of every file above, written last
+ *                              (src/integrity/manifest.ts)
  *
  * @module
  */
@@ -28,6 +30,13 @@ import {
   resolveModelConfig,
 } from "./resnet.ts";
 import { loadLayersModel, saveLayersModel, writeFileAtomic } from "./io.ts";
+import {
+  MANIFEST_FILE,
+  type VerifiedFolder,
+  verifyManifest,
+  writeManifest,
+} from "../integrity/manifest.ts";
+import { leftoverFolders, replaceFolder } from "../integrity/replace_folder.ts";
 import { splitEncoderHead } from "./encoder_head.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -616,11 +625,16 @@ export class VaeModel {
   }
 
   /**
-   * Saves the model to a directory (created if missing; files replaced
-   * atomically, `config.json` last). See the module doc for the layout.
+   * Saves the model to a directory, atomically: everything is written into a
+   * fresh sibling folder, `manifest.json` (sizes and SHA-256 of every file)
+   * last, and that folder then replaces `dir` (`replaceFolder`), so a crash
+   * leaves the old complete model or the new one, never a mix. See the
+   * module doc for the layout.
    *
-   * @param dir Target directory.
-   * @returns Resolves when every file is written.
+   * @param dir Target directory: new, empty, or a saved model (replaced).
+   * @returns Resolves when the new model is in place.
+   * @throws {Deno.errors.AlreadyExists} When `dir` exists and is neither empty
+   * nor a saved model (it is left alone).
    * @throws {Deno.errors.PermissionDenied} Without write permission.
    *
    * @example Save and load give identical encodings
@@ -644,7 +658,13 @@ export class VaeModel {
    */
   async save(dir: string): Promise<void> {
     this.#alive("save");
-    await Deno.mkdir(dir, { recursive: true });
+    await replaceFolder(dir, (tmp) => this.#write(tmp), {
+      replaceable: isModelFolderOrEmpty,
+    });
+  }
+
+  /** Writes every file of the model into the fresh folder `dir`. */
+  async #write(dir: string): Promise<void> {
     await saveLayersModel(this.#encoder, `${dir}/encoder`);
     await saveLayersModel(this.#decoder, `${dir}/decoder`);
     const saved: SavedModelConfig = {
@@ -658,17 +678,16 @@ export class VaeModel {
     if (this.#bank !== null) {
       const { data, shape } = this.#bank;
       await writeFileAtomic(
-        `${dir}/bank.bin`,
+        `${dir}/${BANK_FILE}`,
         new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       );
-      saved.bank = { file: "bank.bin", shape, dtype: "float32" };
-    } else {
-      await Deno.remove(`${dir}/bank.bin`).catch(() => {});
+      saved.bank = { file: BANK_FILE, shape, dtype: "float32" };
     }
     await writeFileAtomic(
-      `${dir}/config.json`,
+      `${dir}/${CONFIG_FILE}`,
       JSON.stringify(saved, null, 2) + "\n",
     );
+    await writeManifest(dir);
   }
 
   /**
@@ -700,54 +719,226 @@ export class VaeModel {
   }
 }
 
-function fail(file: string, reason: string): never {
-  throw new DataFormatError(`Cannot load model: ${reason}`, { file });
+const CONFIG_FILE = "config.json";
+const BANK_FILE = "bank.bin";
+const FIX = "save the model again";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** A folder `save` may replace: empty, or one a save wrote. */
+async function isModelFolderOrEmpty(dir: string): Promise<boolean> {
+  for await (const _ of Deno.readDir(dir)) {
+    return await exists(`${dir}/${MANIFEST_FILE}`) ||
+      await exists(`${dir}/${CONFIG_FILE}`);
+  }
+  return true;
+}
+
+function fail(file: string, reason: string, offset?: number): never {
+  throw new DataFormatError(`Cannot load model: ${reason}`, { file, offset });
+}
+
+/** `config.json`'s format fields, parsed without trusting the file. */
+async function peekConfig(
+  configPath: string,
+): Promise<Record<string, unknown> | null> {
+  try {
+    const saved = JSON.parse(await Deno.readTextFile(configPath));
+    return saved !== null && typeof saved === "object" ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+function otherVersion(configPath: string, saved: Record<string, unknown>) {
+  fail(
+    configPath,
+    `"${configPath}" has formatVersion "${saved.formatVersion}" (written by hsvae "${saved.toolkitVersion}"), this hsvae "${TOOLKIT_VERSION}" reads version "${MODEL_FORMAT_VERSION}"; load it with the hsvae version that wrote it, or train and save the model again`,
+  );
+}
+
+/** Refuses a missing folder, naming a complete leftover of an interrupted save. */
+async function missingFolder(dir: string): Promise<never> {
+  const left = (await leftoverFolders(dir)).filter((l) => l.complete);
+  if (left.length > 0) {
+    fail(
+      dir,
+      `"${dir}" does not exist, but a save into it was interrupted: ${
+        left.map((l) =>
+          `"${l.path}" holds the ${
+            l.kind === "old" ? "previous" : "new"
+          } complete model`
+        ).join(", ")
+      }; rename the one you want to "${dir}"`,
+    );
+  }
+  fail(
+    dir,
+    `"${dir}" does not exist; pass a folder written by VaeModel.save()`,
+  );
 }
 
 /**
- * Loads a model saved by {@linkcode VaeModel.save}.
+ * Checks the folder against its manifest before anything is parsed; a
+ * folder of another `formatVersion` is told so first (it may be laid out
+ * differently), and one without a manifest (saved by an hsvae before
+ * manifests, or by an interrupted save) is refused with the way out.
+ */
+async function verifyModelFolder(dir: string): Promise<VerifiedFolder> {
+  const configPath = `${dir}/${CONFIG_FILE}`;
+  const manifestPath = `${dir}/${MANIFEST_FILE}`;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return await missingFolder(dir);
+    throw e;
+  }
+  if (!info.isDirectory) {
+    fail(
+      dir,
+      `"${dir}" is not a folder; pass a folder written by VaeModel.save()`,
+    );
+  }
+  if (!(await exists(manifestPath))) {
+    if (!(await exists(configPath))) {
+      fail(
+        configPath,
+        `"${configPath}" is missing; is "${dir}" a directory written by VaeModel.save()?`,
+      );
+    }
+    const saved = await peekConfig(configPath);
+    if (saved !== null && saved.format !== MODEL_FORMAT) {
+      fail(
+        configPath,
+        `"${configPath}" has format "${saved.format}", expected "${MODEL_FORMAT}"; this directory was not written by hsvae`,
+      );
+    }
+    if (saved !== null && saved.formatVersion !== MODEL_FORMAT_VERSION) {
+      otherVersion(configPath, saved);
+    }
+    fail(
+      manifestPath,
+      `"${manifestPath}" is missing: the model was saved without a manifest (by hsvae "${
+        saved?.toolkitVersion ?? "?"
+      }", before integrity manifests, or by a save that did not finish); save the model again with this hsvae, or, if you trust its files, record them with writeManifest("${dir}")`,
+    );
+  }
+  try {
+    return await verifyManifest(dir, { action: "load model", fix: FIX });
+  } catch (e) {
+    if (e instanceof DataFormatError) {
+      const saved = await peekConfig(configPath);
+      if (
+        saved !== null && saved.format === MODEL_FORMAT &&
+        typeof saved.formatVersion === "number" &&
+        saved.formatVersion !== MODEL_FORMAT_VERSION
+      ) {
+        otherVersion(configPath, saved);
+      }
+    }
+    throw e;
+  }
+}
+
+function isBankEntry(b: unknown): b is NonNullable<SavedModelConfig["bank"]> {
+  if (b === null || typeof b !== "object") return false;
+  const { file, shape, dtype } = b as Record<string, unknown>;
+  return typeof file === "string" && dtype === "float32" &&
+    Array.isArray(shape) && shape.length === 2 &&
+    shape.every((d) => Number.isSafeInteger(d) && d >= 0);
+}
+
+/** The bank's values, checked against its shape and for non-finite rows. */
+function readBank(
+  folder: VerifiedFolder,
+  entry: NonNullable<SavedModelConfig["bank"]>,
+): Float32Array {
+  const bankPath = `${folder.dir}/${entry.file}`;
+  const bytes = folder.readFile(entry.file);
+  const [m, n] = entry.shape;
+  if (bytes.byteLength !== 4 * m * n) {
+    fail(
+      bankPath,
+      `"${bankPath}" holds ${bytes.byteLength} bytes, shape "[${m}, ${n}]" needs ${
+        4 * m * n
+      }; the file is truncated or corrupt`,
+      Math.min(bytes.byteLength, 4 * m * n),
+    );
+  }
+  const data = new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  );
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      fail(
+        bankPath,
+        `row ${Math.floor(i / n)} of "${bankPath}" holds ${data[i]} at byte ${
+          4 * i
+        }; the bank is corrupt or the encoder diverged, ${FIX}`,
+        4 * i,
+      );
+    }
+  }
+  return data;
+}
+
+/**
+ * Loads a model saved by {@linkcode VaeModel.save}. Every file is first
+ * checked against the folder's `manifest.json` (sizes and SHA-256), then
+ * parsed from the very bytes that were checked; the bank is checked against
+ * its shape and for rows holding NaN or infinity.
+ *
+ * A folder without `manifest.json` (saved by an hsvae before manifests) is
+ * refused; the message says to save it again, or to record its files with
+ * `writeManifest(dir)` when they are trusted. A missing folder beside the
+ * complete leftover of an interrupted save names that leftover.
  *
  * @param dir The model directory.
  * @returns The model, with its configuration, training metadata and bank.
- * @throws {DataFormatError} When a file is missing or corrupt (its `file` names
- * it), or `config.json` has another `format` or `formatVersion` (the message
- * says what to do).
+ * @throws {DataFormatError} When a file is missing, damaged (size or SHA-256
+ * differ from the manifest) or invalid (its `file` names it), the manifest
+ * is missing, or `config.json` has another `format` or `formatVersion` (the
+ * message says what to do).
  *
- * @example A missing directory names `config.json`
+ * @example A missing directory is named
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadModel } from "@hsvae/hsvae";
  * import { DataFormatError } from "@hsvae/hsvae";
  *
  * await assert.rejects(loadModel("/nonexistent"), (e: unknown) =>
- *   e instanceof DataFormatError && e.file === "/nonexistent/config.json");
+ *   e instanceof DataFormatError && e.file === "/nonexistent" &&
+ *   /does not exist/.test(e.message));
  * ```
  */
 export async function loadModel(dir: string): Promise<VaeModel> {
   await ensureBackend();
-  const configPath = `${dir}/config.json`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(configPath);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      fail(
-        configPath,
-        `"${configPath}" is missing; is "${dir}" a directory written by VaeModel.save()?`,
-      );
-    }
-    throw e;
-  }
+  const folder = await verifyModelFolder(dir);
+  const configPath = `${dir}/${CONFIG_FILE}`;
   let saved: SavedModelConfig;
   try {
-    saved = JSON.parse(text);
+    saved = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(
+        folder.readFile(CONFIG_FILE),
+      ),
+    );
   } catch (e) {
+    if (e instanceof DataFormatError) throw e;
     fail(
       configPath,
       `"${configPath}" is not valid JSON (${(e as Error).message})`,
     );
   }
-  if (saved === null || typeof saved !== "object") {
+  if (saved === null || typeof saved !== "object" || Array.isArray(saved)) {
     fail(configPath, `"${configPath}" is not a JSON object`);
   }
   if (saved.format !== MODEL_FORMAT) {
@@ -757,10 +948,13 @@ export async function loadModel(dir: string): Promise<VaeModel> {
     );
   }
   if (saved.formatVersion !== MODEL_FORMAT_VERSION) {
-    fail(
-      configPath,
-      `"${configPath}" has formatVersion "${saved.formatVersion}" (written by hsvae "${saved.toolkitVersion}"), this hsvae "${TOOLKIT_VERSION}" reads version "${MODEL_FORMAT_VERSION}"; load it with the hsvae version that wrote it, or train and save the model again`,
-    );
+    otherVersion(configPath, saved as unknown as Record<string, unknown>);
+  }
+  if (
+    saved.model === null || typeof saved.model !== "object" ||
+    Array.isArray(saved.model)
+  ) {
+    fail(configPath, `"${configPath}" has no "model" object`);
   }
   let config: ModelConfig;
   try {
@@ -771,17 +965,34 @@ export async function loadModel(dir: string): Promise<VaeModel> {
       `"${configPath}" has an invalid "model" entry (${(e as Error).message})`,
     );
   }
-  const encoder = await loadLayersModel(`${dir}/encoder`);
+  const training = saved.training ?? {};
+  if (
+    training === null || typeof training !== "object" || Array.isArray(training)
+  ) {
+    fail(
+      configPath,
+      `"${configPath}" has a "training" entry that is not an object`,
+    );
+  }
+  if (saved.bank !== undefined && !isBankEntry(saved.bank)) {
+    fail(
+      configPath,
+      `"${configPath}" has a "bank" entry that is not { file, shape: [M, n], dtype: "float32" }`,
+    );
+  }
+  const bank = saved.bank === undefined ? null : readBank(folder, saved.bank);
+  const read = (path: string) => folder.readFile(path.slice(dir.length + 1));
+  const encoder = await loadLayersModel(`${dir}/encoder`, { read });
   let decoder: LayersModel;
   try {
-    decoder = await loadLayersModel(`${dir}/decoder`);
+    decoder = await loadLayersModel(`${dir}/decoder`, { read });
   } catch (e) {
     encoder.dispose();
     throw e;
   }
   let model: VaeModel;
   try {
-    model = new VaeModel(encoder, decoder, config, saved.training ?? {});
+    model = new VaeModel(encoder, decoder, config, training);
   } catch (e) {
     encoder.dispose();
     decoder.dispose();
@@ -790,40 +1001,17 @@ export async function loadModel(dir: string): Promise<VaeModel> {
       `the networks do not match "${configPath}" (${(e as Error).message})`,
     );
   }
-  if (saved.bank !== undefined) {
-    const bankPath = `${dir}/${saved.bank.file}`;
+  if (bank !== null) {
     try {
-      const bytes = await Deno.readFile(bankPath).catch((e) => {
-        if (e instanceof Deno.errors.NotFound) {
-          fail(bankPath, `"${bankPath}" is missing`);
-        }
-        throw e;
-      });
-      const [m, n] = saved.bank.shape;
-      if (bytes.byteLength !== 4 * m * n) {
-        fail(
-          bankPath,
-          `"${bankPath}" holds ${bytes.byteLength} bytes, shape "[${m}, ${n}]" needs ${
-            4 * m * n
-          }; the file is truncated or corrupt`,
-        );
-      }
-      const data = new Float32Array(
-        bytes.buffer.slice(
-          bytes.byteOffset,
-          bytes.byteOffset + bytes.byteLength,
-        ),
-      );
-      model.bank = { data, shape: [m, n] };
+      model.bank = { data: bank, shape: saved.bank!.shape };
     } catch (e) {
       model.dispose();
-      if (e instanceof ShapeError) {
-        fail(
-          configPath,
-          `"${configPath}" has a bank entry that does not fit the model (${e.message})`,
-        );
-      }
-      throw e;
+      fail(
+        configPath,
+        `"${configPath}" has a bank entry that does not fit the model (${
+          (e as Error).message
+        })`,
+      );
     }
   }
   return model;

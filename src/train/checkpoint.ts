@@ -9,12 +9,22 @@
  * `encoder/`, `decoder/`). A new checkpoint is written under a fresh name,
  * renamed into place, then `latest.json` flips atomically; older ones are
  * removed only after it did, so a crash at any point leaves a readable one.
+ * Each checkpoint directory holds a `manifest.json` (sizes and SHA-256 of
+ * its files, src/integrity/manifest.ts), written before the rename and
+ * verified by {@linkcode readCheckpoint} before anything is parsed.
  *
  * @module
  */
 import type { tf } from "../tf.ts";
 import { writeFileAtomic } from "../model/io.ts";
 import { DataFormatError } from "../errors.ts";
+import {
+  MANIFEST_FILE,
+  type VerifiedFolder,
+  verifyManifest,
+  writeManifest,
+} from "../integrity/manifest.ts";
+import { replaceFolder } from "../integrity/replace_folder.ts";
 import type { LoopSettings } from "./loop_options.ts";
 import {
   loadOptimizer,
@@ -99,10 +109,8 @@ function checkpointName(epochsDone: number, partial: PartialEpoch | null) {
 
 async function removeOlder(root: string, keep: string): Promise<void> {
   for await (const e of Deno.readDir(root)) {
-    if (
-      e.isDirectory && e.name.startsWith("epoch-") && e.name !== keep &&
-      !e.name.endsWith(".tmp")
-    ) {
+    // older checkpoints, and leftovers of writes a crash interrupted
+    if (e.isDirectory && e.name.startsWith("epoch-") && e.name !== keep) {
       await Deno.remove(`${root}/${e.name}`, { recursive: true }).catch(
         () => {},
       );
@@ -145,20 +153,19 @@ export async function writeCheckpoint<Log>(
 ): Promise<string> {
   const root = `${dir}/checkpoints`;
   const name = checkpointName(state.epochsDone, state.partial);
-  const tmp = `${root}/${name}.tmp`;
-  await Deno.remove(tmp, { recursive: true }).catch(() => {});
-  await Deno.mkdir(tmp, { recursive: true });
-  await save(tmp);
-  const saved: CheckpointState<Log>["optimizers"] = [];
-  for (const { name, optimizer } of optimizers) {
-    saved.push({
-      name,
-      ...(await saveOptimizer(optimizer, `${tmp}/opt-${name}.bin`)),
-    });
-  }
-  const full: CheckpointState<Log> = { ...state, optimizers: saved };
-  await writeFileAtomic(`${tmp}/state.json`, JSON.stringify(full));
-  await Deno.rename(tmp, `${root}/${name}`);
+  await replaceFolder(`${root}/${name}`, async (tmp) => {
+    await save(tmp);
+    const saved: CheckpointState<Log>["optimizers"] = [];
+    for (const { name, optimizer } of optimizers) {
+      saved.push({
+        name,
+        ...(await saveOptimizer(optimizer, `${tmp}/opt-${name}.bin`)),
+      });
+    }
+    const full: CheckpointState<Log> = { ...state, optimizers: saved };
+    await writeFileAtomic(`${tmp}/${STATE_FILE}`, JSON.stringify(full));
+    await writeManifest(tmp);
+  });
   // the pointer flips atomically; older checkpoints go only after it does
   await writeFileAtomic(
     `${root}/latest.json`,
@@ -168,46 +175,175 @@ export async function writeCheckpoint<Log>(
   return `${root}/${name}`;
 }
 
-async function readPointer(root: string): Promise<string | null> {
-  let pointer: { checkpoint?: string };
-  try {
-    pointer = JSON.parse(await Deno.readTextFile(`${root}/latest.json`));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw new DataFormatError(
-      `Cannot resume: "${root}/latest.json" is not valid JSON (${
-        (e as Error).message
-      })`,
-      { file: `${root}/latest.json` },
-    );
-  }
-  return `${root}/${pointer.checkpoint}`;
+const STATE_FILE = "state.json";
+const POINTER_FILE = "latest.json";
+const OPTIMIZER_NAME = /^[A-Za-z0-9_.-]+$/;
+
+function fail(file: string, reason: string): never {
+  throw new DataFormatError(`Cannot resume: ${reason}`, { file });
 }
 
-async function readState<Log>(
-  root: string,
-  file: string,
-): Promise<CheckpointState<Log>> {
+async function exists(path: string): Promise<boolean> {
   try {
-    return JSON.parse(await Deno.readTextFile(file));
+    await Deno.lstat(path);
+    return true;
   } catch (e) {
-    throw new DataFormatError(
-      `Cannot resume: checkpoint "${file}" is unreadable (${
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** The directory `latest.json` names, or `null` when there is none. */
+async function readPointer(root: string): Promise<string | null> {
+  const file = `${root}/${POINTER_FILE}`;
+  let pointer: unknown;
+  try {
+    pointer = JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    fail(
+      file,
+      `"${file}" is not valid JSON (${
         (e as Error).message
       }); delete "${root}" to start over`,
-      { file },
     );
+  }
+  const name = pointer !== null && typeof pointer === "object"
+    ? (pointer as { checkpoint?: unknown }).checkpoint
+    : undefined;
+  if (typeof name !== "string" || !/^epoch-[A-Za-z0-9-]+$/.test(name)) {
+    fail(
+      file,
+      `"${file}" does not name a checkpoint directory ({ "checkpoint": "epoch-..." }); delete "${root}" to start over`,
+    );
+  }
+  if (!(await exists(`${root}/${name}`))) {
+    fail(
+      file,
+      `"${file}" names "${name}", which is missing; delete "${root}" to start over`,
+    );
+  }
+  return `${root}/${name}`;
+}
+
+/** What to do about a damaged checkpoint: start over, or fall back. */
+async function fixFor(root: string, path: string): Promise<string> {
+  const others: string[] = [];
+  for await (const e of Deno.readDir(root)) {
+    const p = `${root}/${e.name}`;
+    if (
+      e.isDirectory && /^epoch-[A-Za-z0-9-]+$/.test(e.name) && p !== path &&
+      await exists(`${p}/${MANIFEST_FILE}`)
+    ) others.push(e.name);
+  }
+  others.sort().reverse();
+  return others.length === 0
+    ? `delete "${root}" to start over`
+    : `delete "${root}" to start over, or make "${root}/${POINTER_FILE}" name "${
+      others[0]
+    }" to resume from that older checkpoint`;
+}
+
+function otherFormat(file: string, state: Record<string, unknown>): never {
+  fail(
+    file,
+    `"${file}" is format "${state.format}" v${state.formatVersion}, this toolkit reads ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION}; start a new run`,
+  );
+}
+
+/** `state.json`'s format fields, parsed without trusting the file. */
+async function peekState(
+  file: string,
+): Promise<Record<string, unknown> | null> {
+  try {
+    const state = JSON.parse(await Deno.readTextFile(file));
+    return state !== null && typeof state === "object" ? state : null;
+  } catch {
+    return null;
   }
 }
 
 /**
- * Reads the latest checkpoint of `<dir>/checkpoints/`.
+ * Checks the checkpoint against its manifest; a checkpoint of another
+ * format version is told so first, and one without a manifest (written by
+ * an hsvae before manifests) is refused.
+ */
+async function verifyCheckpoint(
+  root: string,
+  path: string,
+): Promise<VerifiedFolder> {
+  const file = `${path}/${STATE_FILE}`;
+  const manifest = `${path}/${MANIFEST_FILE}`;
+  const fix = await fixFor(root, path);
+  const rejectOtherFormat = async () => {
+    const state = await peekState(file);
+    if (
+      state !== null && state.format === CHECKPOINT_FORMAT &&
+      typeof state.formatVersion === "number" &&
+      state.formatVersion !== CHECKPOINT_VERSION
+    ) otherFormat(file, state);
+  };
+  if (!(await exists(manifest))) {
+    await rejectOtherFormat();
+    fail(
+      manifest,
+      `"${manifest}" is missing: the checkpoint was written without a manifest (by an hsvae before integrity manifests); ${fix}`,
+    );
+  }
+  try {
+    return await verifyManifest(path, { action: "resume", fix });
+  } catch (e) {
+    if (e instanceof DataFormatError) await rejectOtherFormat();
+    throw e;
+  }
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
+function isCount(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+/** The first field of a parsed `state.json` that is malformed, or `null`. */
+function badField(state: Record<string, unknown>): string | null {
+  if (!isCount(state.epochsDone)) return "epochsDone";
+  const p = state.partial as Record<string, unknown> | null;
+  if (
+    p !== null && (typeof p !== "object" || !isCount(p.epoch) ||
+      !isCount(p.step) || !isCount(p.steps) || !isCount(p.seen) ||
+      !isFiniteNumber(p.seconds) || p.sums === null ||
+      typeof p.sums !== "object")
+  ) return "partial";
+  if (state.loop === null || typeof state.loop !== "object") return "loop";
+  if (!Array.isArray(state.history)) return "history";
+  if (state.model === undefined) return "model";
+  const opts = state.optimizers;
+  if (
+    !Array.isArray(opts) ||
+    !opts.every((o) =>
+      o !== null && typeof o === "object" && typeof o.name === "string" &&
+      OPTIMIZER_NAME.test(o.name) && Array.isArray(o.specs) &&
+      Array.isArray(o.accBeta) && o.accBeta.length === 2 &&
+      o.accBeta.every(isFiniteNumber)
+    )
+  ) return "optimizers";
+  return null;
+}
+
+/**
+ * Reads the latest checkpoint of `<dir>/checkpoints/`, after checking every
+ * file of it against its `manifest.json`.
  *
  * @param dir The run's output directory.
  * @param kind The model kind the caller trains.
  * @returns The checkpoint, or `null` when there is none.
- * @throws {DataFormatError} When a file is unreadable, of another format or
- *   version, or of another model kind.
+ * @throws {DataFormatError} When a file is missing, damaged (size or
+ *   SHA-256 differ from the manifest) or unreadable, the manifest is
+ *   missing, or the checkpoint is of another format, version or model kind;
+ *   `file` names the file and the message says to delete the run's
+ *   checkpoints (or fall back to an older one when there is one).
  *
  * @example No checkpoint yet
  * ```ts
@@ -226,23 +362,51 @@ export async function readCheckpoint<Log = unknown>(
   const root = `${dir}/checkpoints`;
   const path = await readPointer(root);
   if (path === null) return null;
-  const file = `${path}/state.json`;
-  const state = await readState<Log>(root, file);
+  const folder = await verifyCheckpoint(root, path);
+  const file = `${path}/${STATE_FILE}`;
+  let state: CheckpointState<Log>;
+  try {
+    state = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(
+        folder.readFile(STATE_FILE),
+      ),
+    );
+  } catch (e) {
+    if (e instanceof DataFormatError) throw e;
+    fail(
+      file,
+      `checkpoint "${file}" is unreadable (${
+        (e as Error).message
+      }); delete "${root}" to start over`,
+    );
+  }
+  if (state === null || typeof state !== "object" || Array.isArray(state)) {
+    fail(
+      file,
+      `"${file}" is not a JSON object; delete "${root}" to start over`,
+    );
+  }
   if (
     state.format !== CHECKPOINT_FORMAT ||
     state.formatVersion !== CHECKPOINT_VERSION
   ) {
-    throw new DataFormatError(
-      `Cannot resume: "${file}" is format "${state.format}" v${state.formatVersion}, this toolkit reads ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION}; start a new run`,
-      { file },
-    );
+    otherFormat(file, state as unknown as Record<string, unknown>);
   }
   if (state.kind !== kind) {
-    throw new DataFormatError(
-      `Cannot resume: "${file}" is a checkpoint of a "${state.kind}" model, not "${kind}"; use another outDir`,
-      { file },
+    fail(
+      file,
+      `"${file}" is a checkpoint of a "${state.kind}" model, not "${kind}"; use another outDir`,
     );
   }
+  const bad = badField(state as unknown as Record<string, unknown>);
+  if (bad !== null) {
+    fail(
+      file,
+      `"${file}" has an invalid "${bad}" entry; delete "${root}" to start over`,
+    );
+  }
+  // every optimiser file the state names must be one the manifest vouches for
+  for (const o of state.optimizers) folder.readFile(`opt-${o.name}.bin`);
   return { path, state };
 }
 

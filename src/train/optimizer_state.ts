@@ -5,6 +5,7 @@
  */
 import { tf } from "../tf.ts";
 import { writeFileAtomic } from "../model/io.ts";
+import { DataFormatError } from "../errors.ts";
 
 /** What a checkpoint keeps of one optimiser besides its weight file. */
 export interface SavedOptimizer {
@@ -12,6 +13,22 @@ export interface SavedOptimizer {
   specs: tf.io.WeightsManifestEntry[];
   /** Adam's running powers of beta1 and beta2. */
   accBeta: [number, number];
+}
+
+function fail(file: string, reason: string): never {
+  throw new DataFormatError(
+    `Cannot restore the optimiser: ${reason}; delete the checkpoint's run folder to start over`,
+    { file },
+  );
+}
+
+function isWordSpec(s: unknown): s is tf.io.WeightsManifestEntry {
+  if (s === null || typeof s !== "object") return false;
+  const { name, shape, dtype, quantization } = s as Record<string, unknown>;
+  return typeof name === "string" &&
+    (dtype === "float32" || dtype === "int32") &&
+    quantization === undefined && Array.isArray(shape) &&
+    shape.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
 /** Adam's running powers of beta1 / beta2 (protected in tfjs). */
@@ -55,6 +72,11 @@ export async function saveOptimizer(
 ): Promise<SavedOptimizer> {
   const named = await optimizer.getWeights();
   const { data, specs } = await tf.io.encodeWeights(named);
+  // the iteration count comes as a fresh scalar; the moments are the
+  // optimiser's own variables
+  for (const { tensor } of named) {
+    if (!(tensor instanceof tf.Variable)) tensor.dispose();
+  }
   await writeFileAtomic(path, new Uint8Array(data as ArrayBuffer));
   const internals = optimizer as unknown as AdamInternals;
   const accBeta: [number, number] = [
@@ -72,6 +94,8 @@ export async function saveOptimizer(
  * @param path The weight file.
  * @param saved The specs and beta powers from the checkpoint.
  * @returns When the state is restored.
+ * @throws {DataFormatError} When the file is missing or does not hold
+ *   exactly the 4-byte weights its specs describe.
  *
  * @example See {@linkcode saveOptimizer}
  * ```ts
@@ -100,11 +124,38 @@ export async function loadOptimizer(
   path: string,
   saved: SavedOptimizer,
 ): Promise<void> {
-  const bytes = await Deno.readFile(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      fail(path, `"${path}" is missing`);
+    }
+    throw e;
+  }
+  const specs = saved.specs;
+  if (!Array.isArray(specs) || !specs.every(isWordSpec)) {
+    fail(
+      path,
+      `the specs of "${path}" are not float32 or int32 { name, shape }`,
+    );
+  }
+  const expected = specs.reduce(
+    (sum, s) => sum + 4 * s.shape.reduce((a, b) => a * b, 1),
+    0,
+  );
+  if (bytes.byteLength !== expected) {
+    fail(
+      path,
+      `"${path}" holds ${bytes.byteLength} bytes, its specs need ${expected}; the file is truncated or corrupt`,
+    );
+  }
   const map = tf.io.decodeWeights(bytes.slice().buffer, saved.specs);
   await optimizer.setWeights(
     saved.specs.map((s) => ({ name: s.name, tensor: map[s.name] })),
   );
+  // the optimiser's variables hold their own references to the data
+  tf.dispose(Object.values(map));
   const internals = optimizer as unknown as AdamInternals;
   tf.tidy(() => {
     internals.accBeta1.assign(tf.scalar(saved.accBeta[0]));

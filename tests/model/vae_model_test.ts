@@ -7,6 +7,7 @@ import {
   VaeModel,
 } from "../../src/model/vae_model.ts";
 import { DataFormatError, ShapeError } from "../../src/errors.ts";
+import { writeManifest } from "../../src/integrity/manifest.ts";
 import type { Tensor4D } from "../../src/tf.ts";
 import { deepEqual, equal, ok, rejects, throws } from "../_assert.ts";
 import { selectBackend } from "../../src/backend.ts";
@@ -112,6 +113,8 @@ Deno.test("loadModel() rejects another formatVersion and says what to do", async
     );
     return true;
   });
+  // a folder another program wrote has no hsvae manifest
+  await Deno.remove(`${dir}/manifest.json`);
   await Deno.writeTextFile(path, JSON.stringify({ ...saved, format: "other" }));
   await rejects(
     loadModel(dir),
@@ -122,11 +125,15 @@ Deno.test("loadModel() rejects another formatVersion and says what to do", async
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("loadModel() names a corrupt or missing file", async (t) => {
+Deno.test("loadModel() checks what the manifest vouches for: sizes, NaN, JSON", async (t) => {
+  // each file is damaged and the manifest written again over it (as a
+  // diverged trainer or another tool would): the checks behind the manifest
+  // still name the file
   const { dir, model } = await savedModel({ bank: true });
   model.dispose();
   const before = tf.memory().numTensors;
   const expectFile = async (file: string, pattern: RegExp) => {
+    await writeManifest(dir);
     await rejects(loadModel(dir), (e: unknown) => {
       ok(e instanceof DataFormatError, String(e));
       equal(e.file, file);
@@ -148,27 +155,157 @@ Deno.test("loadModel() names a corrupt or missing file", async (t) => {
     await expectFile(weights, /non-finite weight at byte 40/);
     await Deno.writeFile(weights, good);
   });
-  await t.step("missing model.json", async () => {
+  await t.step("invalid model.json", async () => {
     const json = `${dir}/encoder/model.json`;
     const text = await Deno.readTextFile(json);
-    await Deno.remove(json);
-    await expectFile(json, /is missing/);
     await Deno.writeTextFile(json, text.slice(0, 100));
     await expectFile(json, /is not valid JSON/);
+    await Deno.writeTextFile(
+      json,
+      JSON.stringify({
+        ...JSON.parse(text),
+        weightsManifest: [{ weights: 3 }],
+      }),
+    );
+    await expectFile(json, /not a list of \{ name, shape, dtype \}/);
     await Deno.writeTextFile(json, text);
   });
+  const bank = `${dir}/bank.bin`;
+  const goodBank = await Deno.readFile(bank);
   await t.step("truncated bank", async () => {
-    const bank = `${dir}/bank.bin`;
     await Deno.writeFile(bank, new Uint8Array(12));
     await expectFile(bank, /holds 12 bytes, shape "\[5, 8\]" needs 160/);
   });
+  await t.step("a bank row of NaN or infinity", async () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const b = goodBank.slice();
+      new DataView(b.buffer).setFloat32(4 * (3 * 8 + 5), bad, true);
+      await Deno.writeFile(bank, b);
+      await expectFile(
+        bank,
+        new RegExp(
+          `^Cannot load model: row 3 of ".*bank\\.bin" holds ${bad} at byte 116; the bank is corrupt or the encoder diverged`,
+        ),
+      );
+    }
+    await Deno.writeFile(bank, goodBank);
+  });
   await t.step("corrupt config.json", async () => {
     const config = `${dir}/config.json`;
+    const text = await Deno.readTextFile(config);
     await Deno.writeTextFile(config, "{ not json");
     await expectFile(config, /is not valid JSON/);
-    await Deno.remove(config);
-    await expectFile(config, /is missing/);
+    for (
+      const [entry, pattern] of [
+        [{ bank: { file: "bank.bin", shape: "5x8" } }, /"bank" entry/],
+        [
+          { bank: { file: "../x", shape: [5, 8], dtype: "float32" } },
+          /not listed/,
+        ],
+        [{ training: 7 }, /"training" entry that is not an object/],
+        [{ model: { latentDim: -1 } }, /invalid "model" entry/],
+      ] as const
+    ) {
+      await Deno.writeTextFile(
+        config,
+        JSON.stringify({ ...JSON.parse(text), ...entry }),
+      );
+      const file = "file" in (entry.bank ?? {}) && entry.bank!.file === "../x"
+        ? `${dir}/../x`
+        : config;
+      await expectFile(file, pattern);
+    }
+    await Deno.writeTextFile(config, text);
   });
+  await writeManifest(dir);
+  using back = await loadModel(dir);
+  deepEqual(back.bank?.shape, [5, 8]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("loadModel() refuses files that differ from the manifest", async (t) => {
+  const { dir, model } = await savedModel({ bank: true });
+  const reference = await model.encode(pixels(784, 4), [1, 28, 28, 1]);
+  model.dispose();
+  const before = tf.memory().numTensors;
+  const refuses = async (file: string, pattern: RegExp) => {
+    await rejects(loadModel(dir), (e: unknown) => {
+      ok(e instanceof DataFormatError, String(e));
+      equal(e.file, file);
+      ok(pattern.test(e.message), e.message);
+      ok(e.message.startsWith("Cannot load model: "), e.message);
+      return true;
+    });
+    equal(tf.memory().numTensors, before, "a failed load leaked tensors");
+  };
+  const restore = async (file: string, bytes: Uint8Array) => {
+    await Deno.writeFile(file, bytes);
+    using ok_ = await loadModel(dir);
+    const e = await ok_.encode(pixels(784, 4), [1, 28, 28, 1]);
+    ok(bitwiseEqual(e.mu, reference.mu), "restored model differs");
+  };
+  const sha =
+    /has SHA-256 [0-9a-f]{16}… but the manifest records [0-9a-f]{16}…; the file is corrupt; save the model again$/;
+  await t.step("half of the encoder's weights zeroed", async () => {
+    const file = `${dir}/encoder/weights.bin`;
+    const good = await Deno.readFile(file);
+    await Deno.writeFile(
+      file,
+      new Uint8Array([
+        ...good.subarray(0, good.length / 2),
+        ...new Uint8Array(good.length - good.length / 2),
+      ]),
+    );
+    await refuses(file, sha);
+    await restore(file, good);
+  });
+  await t.step("a bank row of NaN", async () => {
+    const file = `${dir}/bank.bin`;
+    const good = await Deno.readFile(file);
+    const bad = good.slice();
+    new Float32Array(bad.buffer).fill(NaN, 8, 16);
+    await Deno.writeFile(file, bad);
+    await refuses(file, sha);
+    await restore(file, good);
+  });
+  await t.step("a zeroed decoder and a truncated model.json", async () => {
+    const file = `${dir}/decoder/weights.bin`;
+    const good = await Deno.readFile(file);
+    await Deno.writeFile(file, new Uint8Array(good.length));
+    await refuses(file, sha);
+    await Deno.writeFile(file, good.subarray(1));
+    await refuses(
+      file,
+      /holds \d+ bytes but the manifest records \d+; the file is truncated or corrupt/,
+    );
+    await restore(file, good);
+  });
+  await t.step("an edited config.json", async () => {
+    const file = `${dir}/config.json`;
+    const good = await Deno.readFile(file);
+    const saved = JSON.parse(new TextDecoder().decode(good));
+    saved.training.preset = "AUTHORS"; // same length: only the hash differs
+    await Deno.writeTextFile(file, JSON.stringify(saved, null, 2) + "\n");
+    await refuses(file, sha);
+    await restore(file, good);
+  });
+  await t.step(
+    "a missing manifest (a folder saved before manifests)",
+    async () => {
+      const file = `${dir}/manifest.json`;
+      const good = await Deno.readFile(file);
+      await Deno.remove(file);
+      await refuses(
+        file,
+        new RegExp(
+          `"${file}" is missing: the model was saved without a manifest \\(by hsvae "${TOOLKIT_VERSION}", before integrity manifests, or by a save that did not finish\\); save the model again with this hsvae, or, if you trust its files, record them with writeManifest\\("${dir}"\\)$`,
+        ),
+      );
+      await Deno.writeFile(file, good.subarray(0, 50));
+      await refuses(file, /is not valid JSON/);
+      await restore(file, good);
+    },
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
