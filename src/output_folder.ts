@@ -487,16 +487,19 @@ export async function openOutputFolder(
   }
   await createFolder(dir);
   const file = await takeLock(dir, options.kind);
+  const key = await realPathOf(dir);
   try {
     await prepare(dir, options);
   } catch (e) {
     file.close();
     throw e;
   }
+  HELD.add(key);
   let open = true;
   const release = () => {
     if (!open) return;
     open = false;
+    HELD.delete(key);
     file.close(); // closing the handle releases the flock
   };
   return {
@@ -506,6 +509,43 @@ export async function openOutputFolder(
     [Symbol.dispose]: release,
     [Symbol.asyncDispose]: () => Promise.resolve(release()),
   };
+}
+
+/** Real paths of the folders this process holds open. */
+const HELD = new Set<string>();
+
+async function realPathOf(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Whether this process already holds `path` through
+ * {@linkcode openOutputFolder} (and has not released it). Library code that
+ * writes into a folder its caller may have opened (`trainVAE({ outDir })`
+ * under `hsvae train`) takes the lock itself only when this is false.
+ *
+ * @param path The folder.
+ * @returns True while an open {@linkcode OutputFolder} of this process holds it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { holdsOutputFolder, openOutputFolder } from "@hsvae/hsvae";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const folder = await openOutputFolder(dir, { kind: "train", mode: "resume" });
+ * assert.equal(await holdsOutputFolder(dir), true);
+ * folder.release();
+ * assert.equal(await holdsOutputFolder(dir), false);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function holdsOutputFolder(path: string): Promise<boolean> {
+  return HELD.has(await realPathOf(path));
 }
 
 /** Reason and fix per OS error code. */

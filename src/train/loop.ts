@@ -13,6 +13,7 @@
  */
 import { tf } from "../tf.ts";
 import { Progress } from "../progress.ts";
+import { holdsOutputFolder, openOutputFolder } from "../output_folder.ts";
 import {
   assertSameRun,
   type Checkpoint,
@@ -148,6 +149,10 @@ export async function trainLoop<B extends tf.TensorContainer, Log>(
   createStep: StepFactory<B, Log>,
 ): Promise<LoopResult<Log>> {
   const o = resolveLoopOptions(options);
+  // one run per folder: lock it, unless the caller (`hsvae train`) holds it
+  await using _folder = o.outDir && !(await holdsOutputFolder(o.outDir))
+    ? await openOutputFolder(o.outDir, { kind: "train", mode: "resume" })
+    : null;
   const checkpoint = o.resume
     ? await readCheckpoint<Log>(o.outDir!, o.kind)
     : null;
