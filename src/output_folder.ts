@@ -604,6 +604,9 @@ const CLASS_CODES: Record<string, string> = {
 };
 
 /** Operations in Deno's messages that write (`open` may read: see below). */
+/** The temporary file of `writeFileAtomic`: opening it is a write. */
+const ATOMIC_TEMP = /\.tmp-[0-9a-f-]{36}$/;
+
 const WRITE_OPS = new Set([
   "mkdir",
   "writefile",
@@ -719,9 +722,10 @@ export function outputFolderErrorFrom(
   const path = m?.[2];
   const counts = path === undefined
     ? folder !== undefined
-    : WRITE_OPS.has(op!) || (folder !== undefined && isInside(path, folder));
+    : WRITE_OPS.has(op!) || ATOMIC_TEMP.test(path) ||
+      (folder !== undefined && isInside(path, folder));
   if (!counts) return null;
   // name the file being written, not the temporary file of an atomic write
-  const target = (path ?? folder!).replace(/\.tmp-[0-9a-f-]{36}$/, "");
+  const target = (path ?? folder!).replace(ATOMIC_TEMP, "");
   return new OutputFolderError(target, "io", d[0], d[1], { cause: error });
 }

@@ -10,6 +10,7 @@ import { tf } from "../../src/tf.ts";
 import { VaeModel } from "../../src/model/vae_model.ts";
 import { loadLayersModel, saveLayersModel } from "../../src/model/io.ts";
 import {
+  CHECKPOINT_VERSION,
   type CheckpointState,
   readCheckpoint,
   writeCheckpoint,
@@ -120,13 +121,14 @@ export async function tinyCheckpoint(dir: string, seed = 1): Promise<string> {
   adam.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
   const state = {
     format: "hsvae-checkpoint",
-    formatVersion: 2,
+    formatVersion: CHECKPOINT_VERSION,
     kind: "vae",
     epochsDone: 1,
     partial: null,
     loop: LOOP,
     history: [{ loss: 1.5 }],
     model: { beta: 0.5, note: "tiny" },
+    fingerprint: { data: "tiny" },
   } as unknown as Omit<CheckpointState, "optimizers">;
   try {
     return await writeCheckpoint(
