@@ -76,6 +76,9 @@ export interface ImageFolderDataset extends Dataset {
   skipped: SkippedEntries;
 }
 
+/** An image to read: path, label (`-1` for none), where a CSV lists it. */
+type Entry = [path: string, label: number, listed?: string];
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -93,7 +96,8 @@ async function exists(path: string): Promise<boolean> {
  * before the first file is read, else once the first image gives its size.
  *
  * @param dir The folder, for messages.
- * @param entries `[path, label]` pairs (label `-1` for none).
+ * @param entries `[path, label, where listed]` (label `-1` for none;
+ * where listed: the CSV line, for CSV entries).
  * @param options Size, channels, resize method.
  * @returns The images and the labels.
  * @throws {DataFormatError} When a file cannot be decoded or sizes differ.
@@ -102,7 +106,7 @@ async function exists(path: string): Promise<boolean> {
  */
 async function stack(
   dir: string,
-  entries: readonly [string, number][],
+  entries: readonly Entry[],
   options: ImageFolderOptions,
 ): Promise<Dataset> {
   const channels = options.channels ?? 3;
@@ -117,11 +121,20 @@ async function stack(
     return new Float32Array(n * h * w * channels);
   };
   if (options.size) images = allocate(...options.size);
-  for (const [k, [path]] of entries.entries()) {
-    let img = toChannels(
-      decodeImage(await Deno.readFile(path), path),
-      channels,
-    );
+  for (const [k, [path, , listed]] of entries.entries()) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (err) {
+      if (listed !== undefined && err instanceof Deno.errors.NotFound) {
+        throw new DataFormatError(
+          `Cannot load image folder "${dir}": "${path}" is listed on ${listed} but does not exist; fix the "file" field or add the image`,
+          { file: path },
+        );
+      }
+      throw err;
+    }
+    let img = toChannels(decodeImage(bytes, path), channels);
     if (options.size) {
       img = resizeImage(img, options.size, options.resize ?? "area");
     }
@@ -149,7 +162,7 @@ async function fromCsv(
   dir: string,
   csvPath: string,
   classes: string[] | undefined,
-): Promise<{ entries: [string, number][]; ids: string[]; names: string[] }> {
+): Promise<{ entries: Entry[]; ids: string[]; names: string[] }> {
   const table = parseCsv(await Deno.readTextFile(csvPath), csvPath);
   const header = table.header.map((s) => s.toLowerCase());
   const fi = header.indexOf("file");
@@ -164,7 +177,7 @@ async function fromCsv(
   }
   const names = classes?.slice() ??
     [...new Set(table.rows.map((r) => r[li]))].sort();
-  const entries: [string, number][] = [];
+  const entries: Entry[] = [];
   const ids: string[] = [];
   for (const [k, r] of table.rows.entries()) {
     const file = r[fi];
@@ -179,6 +192,7 @@ async function fromCsv(
     entries.push([
       `${dir}/${file}`,
       classIndex(dir, names, r[li], `CSV line ${table.lines[k]}`, csvPath),
+      `line ${table.lines[k]} of "${csvPath}"`,
     ]);
     ids.push(file);
   }
@@ -210,13 +224,11 @@ async function fromFolders(
   dir: string,
   classes: string[] | undefined,
   state: ListState,
-): Promise<
-  { entries: [string, number][]; ids: string[]; names?: string[] }
-> {
+): Promise<{ entries: Entry[]; ids: string[]; names?: string[] }> {
   const real = (await enterFolder(dir, state, 0))!;
   const { files, dirs } = await listFolder(dir, real, state);
   const isImage = (f: string) => IMAGE_EXT.test(f);
-  const entries: [string, number][] = [];
+  const entries: Entry[] = [];
   const ids: string[] = [];
   if (dirs.length === 0) {
     for (const f of files) {
@@ -274,8 +286,8 @@ async function fromFolders(
  * `skipped` counts.
  * @throws {DataFormatError} On an empty folder, a CSV that is not strict
  * RFC 4180 (see {@linkcode parseCsv}) or lacks `file` or `label` columns,
- * an unknown class name, an undecodable file, or mixed image sizes without
- * `size`.
+ * an unknown class name, a CSV-listed file that is missing (naming its
+ * line), an undecodable file, or mixed image sizes without `size`.
  * @throws {LimitError} When `size` or an image's header is beyond
  * `LIMITS.maxImageSide` / `maxImagePixels`, the folder lists more than
  * `LIMITS.maxFolderFiles` entries or nests deeper than
@@ -283,7 +295,7 @@ async function fromFolders(
  * `LIMITS.maxArrayBytes` or the memory available (checked before
  * allocating).
  * @throws {RangeError} On bad options.
- * @throws {Deno.errors.NotFound} When `dir` or a CSV-listed file is missing.
+ * @throws {Deno.errors.NotFound} When `dir` or the CSV is missing.
  *
  * @example Two classes, one PNG each, and a README left out
  * ```ts

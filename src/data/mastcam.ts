@@ -110,6 +110,8 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 interface Tiles {
+  /** The tree's root, for messages. */
+  dir: string;
   images: Float32Array[];
   ids: string[];
   hwc?: [number, number, number];
@@ -185,7 +187,7 @@ function build(
   const [h, w, c] = tiles.hwc ?? [64, 64, 6];
   const f = h * w * c;
   checkAllocation(
-    `load Mastcam (${to - from} tiles of ${h}x${w}x${c})`,
+    `load Mastcam from "${tiles.dir}" (${to - from} tiles of ${h}x${w}x${c})`,
     (to - from) * f * 4,
   );
   const images = new Float32Array((to - from) * f);
@@ -255,7 +257,7 @@ export async function loadMastcam(
   const state = listState(`load Mastcam from "${dir}"`);
   const rootReal = (await enterFolder(dir, state, 0))!;
   const root = new Set([rootReal]);
-  const tiles: Tiles = { images: [], ids: [] };
+  const tiles: Tiles = { dir, images: [], ids: [] };
   const read = (rel: string) =>
     readFolder(dir, rel, tiles, options, state, root);
   const nTrain = await read("train_typical");

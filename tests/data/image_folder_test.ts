@@ -1,6 +1,6 @@
 import { assert, assertClose, deepEqual, equal, rejects } from "../_assert.ts";
 import { DataFormatError } from "../../src/errors.ts";
-import { LimitError } from "../../src/limits.ts";
+import { LimitError, LIMITS } from "../../src/limits.ts";
 import { loadImageFolder } from "../../src/data/image_folder.ts";
 import { copyTree, fixture } from "./_fixtures.ts";
 
@@ -140,6 +140,17 @@ Deno.test("loadImageFolder() refuses a labels.csv with a stray quote, naming the
       loadImageFolder(dir),
       formatError(/line 2 has 3 fields but the header line has 2/),
     );
+    // A listed file that is missing names the CSV line (was NotFound).
+    await Deno.writeTextFile(
+      `${dir}/labels.csv`,
+      "file,label\nx1.png,shoe\n\nx9.png,bag\n",
+    );
+    await rejects(
+      loadImageFolder(dir),
+      formatError(
+        /x9\.png" is listed on line 4 of ".*labels\.csv" but does not exist/,
+      ),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -202,6 +213,25 @@ Deno.test("loadImageFolder() refuses sizes beyond LIMITS before allocating", asy
           err instanceof LimitError && err.limit === "maxImageSide" &&
           /^Cannot load image folder ".*folder" \(height\)/.test(err.message),
       );
+    }
+  });
+  await t.step("folders nested deeper than maxFolderDepth", async () => {
+    const dir = await copyTree("folder");
+    try {
+      // cat/ is depth 1, so maxFolderDepth more levels are one too many.
+      const deep = `${dir}/cat/${
+        Array(LIMITS.maxFolderDepth).fill("d").join("/")
+      }`;
+      await Deno.mkdir(deep, { recursive: true });
+      await Deno.copyFile(`${dir}/cat/a.png`, `${deep}/a.png`);
+      await rejects(
+        loadImageFolder(dir),
+        (err: unknown) =>
+          err instanceof LimitError && err.limit === "maxFolderDepth" &&
+          err.requested === LIMITS.maxFolderDepth + 1,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   });
   await t.step(
