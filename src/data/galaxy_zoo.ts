@@ -19,8 +19,15 @@
  */
 import { DataFormatError } from "../errors.ts";
 import type { Dataset } from "./dataset.ts";
-import { centerCrop, decodeImage, resizeImage, toChannels } from "./image.ts";
-import { parseCsv } from "./image_folder.ts";
+import { checkAllocation } from "../limits.ts";
+import {
+  centerCrop,
+  checkImageSize,
+  decodeImage,
+  resizeImage,
+  toChannels,
+} from "./image.ts";
+import { type CsvTable, parseCsv } from "./csv.ts";
 import { mulberry32, sampleSorted } from "../random.ts";
 import { checkLimit } from "./_bytes.ts";
 
@@ -76,6 +83,118 @@ export interface GalaxyZooSplits {
 }
 
 /**
+ * How far the answers to one question may sum from their total (the
+ * Kaggle table rounds each fraction to 6 decimals; 0.01 leaves room for
+ * any rounding and still catches a damaged row).
+ */
+const SUM_TOLERANCE = 0.01;
+
+/**
+ * Questions of the Galaxy Zoo 2 decision tree that every volunteer
+ * answers: their answers' vote fractions sum to 1.
+ */
+const WHOLE_QUESTIONS = ["1", "6"];
+
+const VOTE_COLUMN = /^Class(\d+)\.\d+$/;
+
+/**
+ * Reads the ids and anomaly flags from the solutions table, checking every
+ * `ClassQ.A` column: a number in `[0, 1]`, and the answers to questions 1
+ * and 6 summing to 1 (at most 1 when some of their columns are absent).
+ */
+function readSolutions(
+  table: CsvTable,
+  csvPath: string,
+  column: string,
+  threshold: number,
+  limit: number | undefined,
+): { ids: string[]; isAnomaly: boolean[] } {
+  const { header } = table;
+  const idCol = header.indexOf("GalaxyID");
+  const anCol = header.indexOf(column);
+  if (idCol < 0 || anCol < 0) {
+    throw new DataFormatError(
+      `Cannot read CSV "${csvPath}": expected columns "GalaxyID" and "${column}", found "${
+        header.slice(0, 8).join(",")
+      }${header.length > 8 ? ",..." : ""}"`,
+      { file: csvPath, offset: 0 },
+    );
+  }
+  const rows = limit === undefined ? table.rows : table.rows.slice(0, limit);
+  if (rows.length === 0) {
+    throw new DataFormatError(
+      `Cannot load Galaxy Zoo: no galaxies in "${csvPath}"`,
+      { file: csvPath },
+    );
+  }
+  const votes = header.flatMap((name, k) => {
+    const q = VOTE_COLUMN.exec(name)?.[1];
+    return q === undefined ? [] : [{ k, name, q }];
+  });
+  const groups = WHOLE_QUESTIONS.map((q) => votes.filter((v) => v.q === q))
+    .filter((g) => g.length > 0);
+  const complete = groups.map((g) => g.length === (g[0].q === "1" ? 3 : 2));
+  const ids: string[] = [];
+  const isAnomaly: boolean[] = [];
+  const line = new Map<string, number>();
+  for (const [k, r] of rows.entries()) {
+    const at = table.lines[k];
+    const id = r[idCol];
+    const v = Number(r[anCol]);
+    if (!/^\d+$/.test(id) || r[anCol] === "" || !Number.isFinite(v)) {
+      throw new DataFormatError(
+        `Cannot read CSV "${csvPath}": line ${at} has GalaxyID "${id}" and ${column} "${
+          r[anCol]
+        }", expected an integer id and a number`,
+        { file: csvPath },
+      );
+    }
+    const before = line.get(id);
+    if (before !== undefined) {
+      throw new DataFormatError(
+        `Cannot read CSV "${csvPath}": GalaxyID "${id}" is on lines ${before} and ${at}; keep one row per galaxy`,
+        { file: csvPath },
+      );
+    }
+    line.set(id, at);
+    const value = new Map<number, number>();
+    for (const { k: c, name } of votes) {
+      const x = Number(r[c]);
+      if (r[c] === "" || !(x >= 0 && x <= 1)) {
+        throw new DataFormatError(
+          `Cannot read CSV "${csvPath}": line ${at} gives ${name} "${
+            r[c]
+          }" for GalaxyID "${id}", expected a vote fraction in [0, 1]; fix or drop the row`,
+          { file: csvPath },
+        );
+      }
+      value.set(c, x);
+    }
+    for (const [g, group] of groups.entries()) {
+      const sum = group.reduce((s, { k: c }) => s + value.get(c)!, 0);
+      const bad = complete[g]
+        ? Math.abs(sum - 1) > SUM_TOLERANCE
+        : sum > 1 + SUM_TOLERANCE;
+      if (bad) {
+        throw new DataFormatError(
+          `Cannot read CSV "${csvPath}": line ${at} has ${
+            group.map((v) => v.name).join(" + ")
+          } = ${+sum.toFixed(6)} for GalaxyID "${id}", expected ${
+            complete[g] ? "1" : "at most 1"
+          } (every volunteer answers question ${
+            group[0].q
+          }, so its vote fractions sum to 1); fix or drop the row`,
+          { file: csvPath },
+        );
+      }
+    }
+    ids.push(id);
+    isAnomaly.push(v > threshold);
+  }
+  return { ids, isAnomaly };
+}
+
+/**
  * Loads the Galaxy Zoo anomaly split (see the module doc).
  *
  * @param dir The folder holding `training_solutions_rev1.csv` and
@@ -83,9 +202,16 @@ export interface GalaxyZooSplits {
  * @param options Crop, size, channels, threshold, column, limit, seed.
  * @returns Train and test datasets (`ids` = GalaxyIDs), `testIsAnomaly`,
  * counts.
- * @throws {DataFormatError} When the CSV lacks `GalaxyID` or the anomaly
- * column, a value is not a number, an image is missing or undecodable, or
- * an image is smaller than the crop.
+ * @throws {DataFormatError} When the CSV is not strict RFC 4180 (see
+ * {@linkcode parseCsv}), lacks `GalaxyID` or the anomaly column, repeats
+ * a GalaxyID, holds a value that is not a number, a `ClassQ.A` vote
+ * fraction outside `[0, 1]`, or answers to question 1 or 6 that do not sum
+ * to 1 (within 0.01), or when an image is missing or undecodable, or
+ * smaller than the crop.
+ * @throws {LimitError} When `size` or an image's header is beyond
+ * `LIMITS.maxImageSide` / `maxImagePixels`, or the splits would be beyond
+ * `LIMITS.maxArrayBytes` or the memory available (checked before
+ * allocating).
  * @throws {RangeError} On bad options.
  *
  * @example See `tests/data/galaxy_zoo_test.ts` for a fixture tree
@@ -124,52 +250,16 @@ export async function loadGalaxyZoo(
       `Cannot load Galaxy Zoo: "channels" must be 1 or 3, found "${channels}"`,
     );
   }
-  resizeImage(
-    { data: new Float32Array(1), height: 1, width: 1, channels: 1 },
-    size,
-  );
+  checkImageSize("load Galaxy Zoo", size);
   const csvPath = `${dir}/training_solutions_rev1.csv`;
-  const rows = parseCsv(await Deno.readTextFile(csvPath));
-  const header = (rows[0] ?? []).map((s) => s.trim());
-  const idCol = header.indexOf("GalaxyID");
-  const anCol = header.indexOf(column);
-  if (idCol < 0 || anCol < 0) {
-    throw new DataFormatError(
-      `Cannot read CSV "${csvPath}": expected columns "GalaxyID" and "${column}", found "${
-        header.slice(0, 8).join(",")
-      }${header.length > 8 ? ",..." : ""}"`,
-      { file: csvPath, offset: 0 },
-    );
-  }
-  let body = rows.slice(1);
-  if (options.limit !== undefined) body = body.slice(0, options.limit);
-  if (body.length === 0) {
-    throw new DataFormatError(
-      `Cannot load Galaxy Zoo from "${dir}": no galaxies in "${csvPath}"`,
-      { file: csvPath },
-    );
-  }
-  const ids: string[] = [];
-  const isAnomaly: boolean[] = [];
-  for (const [k, r] of body.entries()) {
-    const id = (r[idCol] ?? "").trim();
-    const v = Number((r[anCol] ?? "").trim());
-    if (
-      !/^\d+$/.test(id) || r[anCol] === undefined || r[anCol].trim() === "" ||
-      !Number.isFinite(v)
-    ) {
-      throw new DataFormatError(
-        `Cannot read CSV "${csvPath}": row ${
-          k + 2
-        } has GalaxyID "${id}" and ${column} "${
-          r[anCol]
-        }", expected an integer id and a number`,
-        { file: csvPath },
-      );
-    }
-    ids.push(id);
-    isAnomaly.push(v > threshold);
-  }
+  const table = parseCsv(await Deno.readTextFile(csvPath), csvPath);
+  const { ids, isAnomaly } = readSolutions(
+    table,
+    csvPath,
+    column,
+    threshold,
+    options.limit,
+  );
   const anomalies = ids.flatMap((_, i) => (isAnomaly[i] ? [i] : []));
   const normals = ids.flatMap((_, i) => (isAnomaly[i] ? [] : [i]));
   const drawn = new Set(
@@ -182,6 +272,10 @@ export async function loadGalaxyZoo(
   const trainIdx = normals.filter((i) => !drawn.has(i));
   const [h, w] = size;
   const f = h * w * channels;
+  checkAllocation(
+    `load Galaxy Zoo from "${dir}" (${ids.length} images of ${h}x${w}x${channels})`,
+    (testIdx.length + trainIdx.length) * f * 4,
+  );
   const load = async (idx: number[], withLabels: boolean): Promise<Dataset> => {
     const images = new Float32Array(idx.length * f);
     for (const [k, i] of idx.entries()) {

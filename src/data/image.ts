@@ -10,8 +10,10 @@ import {
   decode as decodePng,
   hasPngSignature,
 } from "fast-png";
+import { Unzlib } from "fflate";
 import jpeg from "jpeg-js";
 import { DataFormatError } from "../errors.ts";
+import { checkAllocation, checkSize } from "../limits.ts";
 
 /** One decoded image, HWC, values in `[0, 1]`. */
 export interface Image {
@@ -26,6 +28,187 @@ export interface Image {
 }
 
 /**
+ * Checks an image size before anything of that size is allocated: both
+ * sides positive integers, each at most `LIMITS.maxImageSide`, their
+ * product at most `LIMITS.maxImagePixels`.
+ *
+ * @param action What is being done, for messages (`load image folder "x"`).
+ * @param size `[height, width]`.
+ * @throws {RangeError} When a side is not a positive integer.
+ * @throws {LimitError} When a side or the pixel count is beyond its limit.
+ *
+ * @example A resize target of 1e9 x 1e9 is refused before any allocation
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkImageSize, LimitError } from "@hsvae/hsvae";
+ *
+ * checkImageSize("resize image", [64, 64]);
+ * assert.throws(
+ *   () => checkImageSize("resize image", [1e9, 1e9]),
+ *   (e: unknown) => e instanceof LimitError && e.limit === "maxImageSide",
+ * );
+ * assert.throws(() => checkImageSize("resize image", [0, 3]), RangeError);
+ * ```
+ */
+export function checkImageSize(action: string, size: [number, number]): void {
+  const [h, w] = Array.isArray(size) ? size : [NaN, NaN];
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
+    throw new RangeError(
+      `Cannot ${action}: "size" must be two positive integers [height, width], found "[${size}]"`,
+    );
+  }
+  checkSize(`${action} (height)`, "maxImageSide", h);
+  checkSize(`${action} (width)`, "maxImageSide", w);
+  checkSize(`${action} (height x width)`, "maxImagePixels", h * w);
+}
+
+/** Big-endian unsigned 32-bit integer at `at`. */
+function u32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) >>> 0) + (bytes[at + 1] << 16) +
+    (bytes[at + 2] << 8) + bytes[at + 3];
+}
+
+/** The 4-character type of the PNG chunk whose length field is at `at`. */
+function chunkType(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+}
+
+/** Samples per pixel of each PNG colour type. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Adam7 passes: x start, y start, x step, y step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/**
+ * The bytes the IDAT stream of a PNG must inflate to (filter bytes
+ * included), from its header; with an unknown depth or colour type (which
+ * the decoder refuses) the largest any PNG of that size could need.
+ */
+function pngRawBytes(
+  h: number,
+  w: number,
+  depth: number,
+  colorType: number,
+  interlace: number,
+): number {
+  const channels = PNG_CHANNELS[colorType];
+  const bits = channels && [1, 2, 4, 8, 16].includes(depth)
+    ? channels * depth
+    : 64;
+  const rows = (ph: number, pw: number) =>
+    ph > 0 && pw > 0 ? ph * (1 + Math.ceil((pw * bits) / 8)) : 0;
+  if (interlace !== 1) return rows(h, w);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    total += rows(Math.ceil((h - y0) / dy), Math.ceil((w - x0) / dx));
+  }
+  return total;
+}
+
+/**
+ * Reads the size from a PNG's IHDR and checks it, and checks that the
+ * compressed image data does not inflate past what that size needs, all
+ * before the decoder (which would allocate for the header's size and
+ * inflate the whole stream) runs.
+ */
+function checkPngHeader(bytes: Uint8Array, file: string): void {
+  // Signature (8), IHDR length (4) and type (4), width, height, depth,
+  // colour type, compression, filter, interlace.
+  if (bytes.length < 29 || chunkType(bytes, 8) !== "IHDR") {
+    throw new DataFormatError(
+      `Cannot decode PNG "${file}": the IHDR header chunk is missing or truncated (${bytes.length} bytes); the file is damaged`,
+      { file, offset: 8 },
+    );
+  }
+  const w = u32(bytes, 16);
+  const h = u32(bytes, 20);
+  for (const [name, v, at] of [["width", w, 16], ["height", h, 20]] as const) {
+    if (v === 0 || v > 0x7fffffff) {
+      throw new DataFormatError(
+        `Cannot decode PNG "${file}": the header gives ${name} "${v}", expected 1 to 2^31-1; the file is damaged`,
+        { file, offset: at },
+      );
+    }
+  }
+  checkImageSize(`decode PNG "${file}"`, [h, w]);
+  // Decoded samples (up to 4 channels of 16 bits) plus our float copy.
+  checkAllocation(`decode PNG "${file}"`, h * w * 4 * (2 + 4));
+  const raw = pngRawBytes(h, w, bytes[24], bytes[25], bytes[28]);
+  let inflated = 0;
+  const inflator = new Unzlib((chunk) => {
+    inflated += chunk.length;
+    if (inflated > raw) {
+      throw new DataFormatError(
+        `Cannot decode PNG "${file}": its image data inflates past the ${raw} bytes that a ${w}x${h} image needs; the file is damaged or a decompression bomb`,
+        { file },
+      );
+    }
+  });
+  try {
+    for (let at = 8; at + 12 <= bytes.length;) {
+      const length = u32(bytes, at);
+      const type = chunkType(bytes, at);
+      if (type === "IEND" || at + 12 + length > bytes.length) break;
+      if (type === "IDAT") {
+        inflator.push(bytes.subarray(at + 8, at + 8 + length), false);
+      }
+      at += 12 + length;
+    }
+  } catch (err) {
+    if (err instanceof DataFormatError) throw err;
+    // A corrupt stream: the decoder reports it with its own words.
+  }
+}
+
+/**
+ * Reads the frame size from every SOF segment before the first scan of a
+ * JPEG and checks it before the decoder allocates for it.
+ */
+function checkJpegHeader(bytes: Uint8Array, file: string): void {
+  let at = 2;
+  while (at + 4 <= bytes.length) {
+    if (bytes[at] !== 0xff) return; // not a marker: the decoder says why
+    const marker = bytes[at + 1];
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    if (
+      marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)
+    ) {
+      at += 2;
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) return; // first scan, or end
+    const length = (bytes[at + 2] << 8) | bytes[at + 3];
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 &&
+      marker !== 0xc8 && marker !== 0xcc;
+    if (isSof && at + 9 <= bytes.length) {
+      const h = (bytes[at + 5] << 8) | bytes[at + 6];
+      const w = (bytes[at + 7] << 8) | bytes[at + 8];
+      if (h === 0 || w === 0) {
+        throw new DataFormatError(
+          `Cannot decode JPEG "${file}": the frame header gives ${w}x${h} pixels, expected both sides at least 1 (a height set later by a DNL marker is not supported); the file is damaged`,
+          { file, offset: at + 5 },
+        );
+      }
+      checkImageSize(`decode JPEG "${file}"`, [h, w]);
+      // RGBA decode buffer plus our float RGB copy.
+      checkAllocation(`decode JPEG "${file}"`, h * w * (4 + 3 * 4));
+    }
+    at += 2 + length;
+  }
+}
+
+/**
  * Decodes a PNG (8 or 16 bit, gray, gray+alpha, RGB, RGBA, indexed) or a
  * baseline/progressive JPEG to floats in `[0, 1]`. Format is detected from
  * the bytes, not the name. Alpha is kept as a channel (drop it with
@@ -34,8 +217,13 @@ export interface Image {
  * @param bytes The file's bytes.
  * @param file The file name used in error messages.
  * @returns The image.
- * @throws {DataFormatError} When the bytes are neither PNG nor JPEG, or the
- * decoder fails (truncated, corrupt).
+ * @throws {DataFormatError} When the bytes are neither PNG nor JPEG, the
+ * header gives a zero (or, for PNG, above 2^31-1) side, the PNG data
+ * inflates past what its header's size needs, or the decoder fails
+ * (truncated, corrupt).
+ * @throws {LimitError} When the header's size is beyond
+ * `LIMITS.maxImageSide` / `maxImagePixels` or the memory available; the
+ * header is read and checked before the decoder allocates anything.
  *
  * @example A 1x1 gray PNG made with fast-png
  * ```ts
@@ -53,9 +241,17 @@ export function decodeImage(bytes: Uint8Array, file: string): Image {
   const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 &&
     bytes[2] === 0xff;
   if (hasPngSignature(bytes)) {
-    let png;
+    checkPngHeader(bytes, file);
+    let png: ReturnType<typeof decodePng>;
+    let data: ArrayLike<number>;
+    let channels: number;
     try {
       png = decodePng(bytes);
+      ({ data, channels } = png);
+      if (png.palette) {
+        data = convertIndexedToRgb(png);
+        channels = png.palette[0].length;
+      }
     } catch (err) {
       throw new DataFormatError(
         `Cannot decode PNG "${file}": ${
@@ -63,11 +259,6 @@ export function decodeImage(bytes: Uint8Array, file: string): Image {
         }`,
         { file },
       );
-    }
-    let { data, channels } = png;
-    if (png.palette) {
-      data = convertIndexedToRgb(png);
-      channels = png.palette[0]?.length ?? 3;
     }
     const n = png.width * png.height * channels;
     if (data.length < n || png.width === 0 || png.height === 0) {
@@ -86,6 +277,7 @@ export function decodeImage(bytes: Uint8Array, file: string): Image {
     return { data: out, height: png.height, width: png.width, channels };
   }
   if (isJpeg) {
+    checkJpegHeader(bytes, file);
     let img;
     try {
       img = jpeg.decode(bytes, {
@@ -267,6 +459,8 @@ function areaTaps(inSize: number, outSize: number): Taps {
  * @param method `"bilinear"` or `"area"`.
  * @returns A new image (the input itself when the size is unchanged).
  * @throws {RangeError} On a non-positive size or unknown method.
+ * @throws {LimitError} When `size` is beyond `LIMITS.maxImageSide` or
+ * `maxImagePixels` (checked before allocating).
  *
  * @example Area-downscaling 2x2 to 1x1 is the mean
  * ```ts
@@ -282,18 +476,18 @@ export function resizeImage(
   size: [number, number],
   method: "bilinear" | "area" = "area",
 ): Image {
+  checkImageSize("resize image", size);
   const [oh, ow] = size;
-  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {
-    throw new RangeError(
-      `Cannot resize image: "size" must be two positive integers, found "[${size}]"`,
-    );
-  }
   if (method !== "bilinear" && method !== "area") {
     throw new RangeError(
       `Cannot resize image: "method" must be "bilinear" or "area", found "${method}"`,
     );
   }
   if (oh === img.height && ow === img.width) return img;
+  checkAllocation(
+    "resize image",
+    (oh * img.width * 8 + oh * ow * 4) * img.channels,
+  );
   const taps = method === "area" ? areaTaps : bilinearTaps;
   const ty = taps(img.height, oh);
   const tx = taps(img.width, ow);

@@ -26,10 +26,19 @@
  * @module
  */
 import { DataFormatError } from "../errors.ts";
+import { checkAllocation } from "../limits.ts";
 import type { Dataset } from "./dataset.ts";
 import { parseNpy } from "./npy.ts";
 import { npyToDataset } from "./npy_dataset.ts";
 import { checkLimit } from "./_bytes.ts";
+import {
+  enterFolder,
+  listFolder,
+  type Listing,
+  type ListState,
+  listState,
+} from "./_list_folder.ts";
+import type { SkippedEntries } from "./skipped_entries.ts";
 
 /** Options of {@linkcode loadMastcam}. */
 export interface MastcamOptions {
@@ -59,24 +68,36 @@ export interface MastcamSplits {
   test: Dataset;
   /** 1 for novel test tiles, 0 for typical ones. */
   testIsAnomaly: Uint8Array;
+  /**
+   * Entries of the tree not read, by reason: hidden, not `.npy`, broken
+   * links, symlink cycles, folders the layout does not read (a sub-folder
+   * of a tile folder; `test_novel/all/` when categories exist).
+   */
+  skipped: SkippedEntries;
 }
 
-async function npyFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.endsWith(".npy") && !e.name.startsWith(".")) {
-      out.push(e.name);
-    }
-  }
-  return out.sort();
+/**
+ * Lists a folder of the tree, symlinks followed; `undefined` when a link
+ * leads back to a folder already read (counted).
+ */
+async function list(
+  path: string,
+  state: ListState,
+  depth: number,
+  ancestors: ReadonlySet<string>,
+): Promise<Listing | undefined> {
+  const real = await enterFolder(path, state, depth);
+  return real === undefined
+    ? undefined
+    : await listFolder(path, real, state, ancestors);
 }
 
-async function subdirs(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isDirectory && !e.name.startsWith(".")) out.push(e.name);
-  }
-  return out.sort();
+/** The `.npy` names of a listing; other files count as unsupported. */
+function npyFiles(listing: Listing | undefined, state: ListState): string[] {
+  const files = listing?.files ?? [];
+  const npy = files.filter((f) => f.endsWith(".npy"));
+  state.skipped.unsupported += files.length - npy.length;
+  return npy;
 }
 
 async function isDir(path: string): Promise<boolean> {
@@ -89,6 +110,8 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 interface Tiles {
+  /** The tree's root, for messages. */
+  dir: string;
   images: Float32Array[];
   ids: string[];
   hwc?: [number, number, number];
@@ -98,10 +121,11 @@ interface Tiles {
 async function readTiles(
   dir: string,
   rel: string,
+  names: string[],
   tiles: Tiles,
   options: MastcamOptions,
 ): Promise<number> {
-  let files = await npyFiles(`${dir}/${rel}`);
+  let files = names;
   if (options.limit !== undefined) files = files.slice(0, options.limit);
   for (const f of files) {
     const path = `${dir}/${rel}/${f}`;
@@ -139,6 +163,20 @@ async function readTiles(
   return files.length;
 }
 
+/** Reads the tiles of a flat tile folder; its sub-folders are left out. */
+async function readFolder(
+  dir: string,
+  rel: string,
+  tiles: Tiles,
+  options: MastcamOptions,
+  state: ListState,
+  root: ReadonlySet<string>,
+): Promise<number> {
+  const listing = await list(`${dir}/${rel}`, state, 1, root);
+  state.skipped.outsideLayout += listing?.dirs.length ?? 0;
+  return await readTiles(dir, rel, npyFiles(listing, state), tiles, options);
+}
+
 function build(
   tiles: Tiles,
   from: number,
@@ -148,6 +186,10 @@ function build(
 ): Dataset {
   const [h, w, c] = tiles.hwc ?? [64, 64, 6];
   const f = h * w * c;
+  checkAllocation(
+    `load Mastcam from "${tiles.dir}" (${to - from} tiles of ${h}x${w}x${c})`,
+    (to - from) * f * 4,
+  );
   const images = new Float32Array((to - from) * f);
   for (let i = from; i < to; i++) images.set(tiles.images[i], (i - from) * f);
   return {
@@ -167,9 +209,15 @@ function build(
  * `test_novel/` (and optionally `validation_typical/`).
  * @param options Per-folder limit, scale.
  * @returns Train (typical), optional validation (typical) and test
- * (typical + novel) splits with `testIsAnomaly`.
+ * (typical + novel) splits with `testIsAnomaly`, and the `skipped` counts
+ * (symlinks to tiles and folders are followed; hidden entries, other
+ * files, broken links and cycles are left out and counted).
  * @throws {DataFormatError} When a required folder is missing or empty, a
  * tile is malformed or holds NaN/Inf, or tiles differ in shape.
+ * @throws {LimitError} When the tree lists more than
+ * `LIMITS.maxFolderFiles` entries, or a split would be beyond
+ * `LIMITS.maxArrayBytes` or the memory available (checked before
+ * allocating).
  *
  * @example A tiny tree
  * ```ts
@@ -190,6 +238,7 @@ function build(
  * assert.deepEqual(m.test.shape, [2, 1, 1, 6]);
  * assert.deepEqual(Array.from(m.testIsAnomaly), [0, 1]);
  * assert.deepEqual(m.test.names, ["typical", "veins"]);
+ * assert.equal(m.skipped.unsupported, 0);
  * ```
  */
 export async function loadMastcam(
@@ -205,24 +254,47 @@ export async function loadMastcam(
       );
     }
   }
-  const tiles: Tiles = { images: [], ids: [] };
-  const nTrain = await readTiles(dir, "train_typical", tiles, options);
+  const state = listState(`load Mastcam from "${dir}"`);
+  const rootReal = (await enterFolder(dir, state, 0))!;
+  const root = new Set([rootReal]);
+  const tiles: Tiles = { dir, images: [], ids: [] };
+  const read = (rel: string) =>
+    readFolder(dir, rel, tiles, options, state, root);
+  const nTrain = await read("train_typical");
   const hasVal = await isDir(`${dir}/validation_typical`);
-  const nVal = hasVal
-    ? await readTiles(dir, "validation_typical", tiles, options)
-    : 0;
-  const nTypical = await readTiles(dir, "test_typical", tiles, options);
-  let cats = await subdirs(`${dir}/test_novel`);
-  if (cats.length > 1) cats = cats.filter((c) => c !== "all");
+  const nVal = hasVal ? await read("validation_typical") : 0;
+  const nTypical = await read("test_typical");
+  const novel = await list(`${dir}/test_novel`, state, 1, root);
+  let cats = novel?.dirs.map((d) => d.name) ?? [];
+  if (cats.length > 1 && cats.includes("all")) {
+    cats = cats.filter((c) => c !== "all");
+    state.skipped.outsideLayout++;
+  }
   const names = ["typical"];
   const testLabels: number[] = new Array(nTypical).fill(0);
-  const loose = await readTiles(dir, "test_novel", tiles, options);
+  const loose = await readTiles(
+    dir,
+    "test_novel",
+    npyFiles(novel, state),
+    tiles,
+    options,
+  );
   if (loose > 0) {
     names.push("novel");
     testLabels.push(...new Array(loose).fill(names.length - 1));
   }
+  const below = new Set(root).add(novel?.real ?? "");
   for (const cat of cats) {
-    const k = await readTiles(dir, `test_novel/${cat}`, tiles, options);
+    const rel = `test_novel/${cat}`;
+    const listing = await list(`${dir}/${rel}`, state, 2, below);
+    state.skipped.outsideLayout += listing?.dirs.length ?? 0;
+    const k = await readTiles(
+      dir,
+      rel,
+      npyFiles(listing, state),
+      tiles,
+      options,
+    );
     names.push(cat);
     testLabels.push(...new Array(k).fill(names.length - 1));
   }
@@ -253,6 +325,7 @@ export async function loadMastcam(
       names,
     ),
     testIsAnomaly: Uint8Array.from(testLabels, (l) => (l > 0 ? 1 : 0)),
+    skipped: state.skipped,
   };
   if (hasVal) {
     out.validation = build(tiles, nTrain, nTrain + nVal, new Int32Array(nVal), [

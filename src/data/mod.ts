@@ -34,9 +34,19 @@ export { loadIdx, parseIdx, parseIdxDataset } from "./idx.ts";
 export type { CifarOptions } from "./cifar.ts";
 export { CIFAR10_CLASSES, loadCifar, parseCifar } from "./cifar.ts";
 export type { Image } from "./image.ts";
-export { centerCrop, decodeImage, resizeImage, toChannels } from "./image.ts";
-export type { ImageFolderOptions } from "./image_folder.ts";
-export { loadImageFolder, parseCsv } from "./image_folder.ts";
+export {
+  centerCrop,
+  checkImageSize,
+  decodeImage,
+  resizeImage,
+  toChannels,
+} from "./image.ts";
+export type { CsvTable } from "./csv.ts";
+export { parseCsv } from "./csv.ts";
+export type { ImageFolderDataset, ImageFolderOptions } from "./image_folder.ts";
+export { loadImageFolder } from "./image_folder.ts";
+export type { SkippedEntries } from "./skipped_entries.ts";
+export { noneSkipped } from "./skipped_entries.ts";
 export type { MastcamOptions, MastcamSplits } from "./mastcam.ts";
 export { loadMastcam } from "./mastcam.ts";
 export type { GalaxyZooOptions, GalaxyZooSplits } from "./galaxy_zoo.ts";

@@ -1,5 +1,6 @@
 import { assert, assertClose, deepEqual, equal, rejects } from "../_assert.ts";
 import { DataFormatError } from "../../src/errors.ts";
+import { LimitError } from "../../src/limits.ts";
 import { loadGalaxyZoo } from "../../src/data/galaxy_zoo.ts";
 import { copyTree, fixture } from "./_fixtures.ts";
 
@@ -96,10 +97,80 @@ Deno.test("loadGalaxyZoo() names the problem in bad trees", async (t) => {
       );
       await rejects(
         loadGalaxyZoo(dir),
-        /row 2 has GalaxyID "100" and Class6.1 "abc"/,
+        /line 2 has GalaxyID "100" and Class6.1 "abc"/,
       );
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadGalaxyZoo() refuses damaged label rows, naming the file and line", async (t) => {
+  const dir = await copyTree("galaxy_zoo");
+  const csv = `${dir}/training_solutions_rev1.csv`;
+  const head = "GalaxyID,Class1.1,Class1.2,Class6.1,Class6.2\n";
+  const refuses = async (body: string, re: RegExp) => {
+    await Deno.writeTextFile(csv, head + body);
+    await rejects(loadGalaxyZoo(dir, { crop: 24, size: [4, 4] }), (err) => {
+      assert.ok(err instanceof DataFormatError, `got ${err}`);
+      equal(err.file, csv);
+      assert.match(err.message, re);
+      return true;
+    });
+  };
+  try {
+    await t.step(
+      "a stray quote no longer swallows the rows after it",
+      async () => {
+        await refuses(
+          '100,0.5,0.5,0.1,0.9\n101,"0.5,0.5,0.95,0.05\n102,0.5,0.5,0.3,0.7\n',
+          /the quoted field opened on line 3 is never closed/,
+        );
+      },
+    );
+    await t.step("a ragged row", async () => {
+      await refuses(
+        "100,0.5,0.5,0.1\n",
+        /line 2 has 4 fields but the header line has 5/,
+      );
+    });
+    await t.step("vote fractions outside [0, 1]", async () => {
+      await refuses(
+        "100,0.5,0.5,0.1,0.9\n101,0.5,0.5,1.5,0.05\n",
+        /line 3 gives Class6.1 "1.5" for GalaxyID "101", expected a vote fraction in \[0, 1\]/,
+      );
+      await refuses("100,-0.2,0.5,0.1,0.9\n", /gives Class1.1 "-0.2"/);
+      await refuses("100,0.5,,0.1,0.9\n", /gives Class1.2 ""/);
+    });
+    await t.step("answers to a whole question not summing to 1", async () => {
+      await refuses(
+        "100,0.5,0.5,0.95,0.45\n",
+        /line 2 has Class6.1 \+ Class6.2 = 1.4 for GalaxyID "100", expected 1/,
+      );
+      // Class1.3 is absent: Class1.1 + Class1.2 may be below 1, not above.
+      await refuses(
+        "100,0.7,0.5,0.1,0.9\n",
+        /Class1.1 \+ Class1.2 = 1.2 for GalaxyID "100", expected at most 1/,
+      );
+    });
+    await t.step("a GalaxyID twice", async () => {
+      await refuses(
+        "100,0.5,0.5,0.1,0.9\n101,0.5,0.5,0.1,0.9\n100,0.5,0.5,0.1,0.9\n",
+        /GalaxyID "100" is on lines 2 and 4/,
+      );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadGalaxyZoo() refuses an output size beyond LIMITS before allocating", async () => {
+  for (const size of [[20000, 4], [1e9, 1e9]] as [number, number][]) {
+    await rejects(
+      loadGalaxyZoo(fixture("galaxy_zoo"), { crop: 24, size }),
+      (err: unknown) =>
+        err instanceof LimitError && err.limit === "maxImageSide" &&
+        /^Cannot load Galaxy Zoo \(height\)/.test(err.message),
+    );
   }
 });

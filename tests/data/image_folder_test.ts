@@ -1,6 +1,7 @@
 import { assert, assertClose, deepEqual, equal, rejects } from "../_assert.ts";
 import { DataFormatError } from "../../src/errors.ts";
-import { loadImageFolder, parseCsv } from "../../src/data/image_folder.ts";
+import { LimitError, LIMITS } from "../../src/limits.ts";
+import { loadImageFolder } from "../../src/data/image_folder.ts";
 import { copyTree, fixture } from "./_fixtures.ts";
 
 function formatError(re: RegExp) {
@@ -76,7 +77,7 @@ Deno.test("loadImageFolder() names the problem in bad folders", async (t) => {
   await t.step("unknown class name", async () => {
     await rejects(
       loadImageFolder(fixture("flat"), { classes: ["shoe"] }),
-      formatError(/unknown class "bag" \(CSV row 3\); expected one of "shoe"/),
+      formatError(/unknown class "bag" \(CSV line 3\); expected one of "shoe"/),
     );
     await rejects(
       loadImageFolder(fixture("folder"), { classes: ["cat"] }),
@@ -114,10 +115,145 @@ Deno.test("loadImageFolder() names the problem in bad folders", async (t) => {
   });
 });
 
-Deno.test("parseCsv() handles quotes, CRLF and blank lines", () => {
-  deepEqual(parseCsv('a,b\r\n"x ""y""",2\r\n\r\n'), [["a", "b"], [
-    'x "y"',
-    "2",
-  ]]);
-  equal(parseCsv("").length, 0);
+Deno.test("loadImageFolder() refuses a labels.csv with a stray quote, naming the file and line", async () => {
+  const dir = await copyTree("flat");
+  try {
+    // The unclosed quote on line 2 used to swallow the rows after it.
+    await Deno.writeTextFile(
+      `${dir}/labels.csv`,
+      'file,label\nx1.png,"shoe\nx2.png,bag\nx3.png,shoe\n',
+    );
+    await rejects(loadImageFolder(dir), (err: unknown) => {
+      assert.ok(err instanceof DataFormatError, `got ${err}`);
+      equal(err.file, `${dir}/labels.csv`);
+      assert.match(
+        err.message,
+        /labels\.csv": the quoted field opened on line 2 is never closed/,
+      );
+      return true;
+    });
+    await Deno.writeTextFile(
+      `${dir}/labels.csv`,
+      "file,label\nx1.png,shoe,extra\n",
+    );
+    await rejects(
+      loadImageFolder(dir),
+      formatError(/line 2 has 3 fields but the header line has 2/),
+    );
+    // A listed file that is missing names the CSV line (was NotFound).
+    await Deno.writeTextFile(
+      `${dir}/labels.csv`,
+      "file,label\nx1.png,shoe\n\nx9.png,bag\n",
+    );
+    await rejects(
+      loadImageFolder(dir),
+      formatError(
+        /x9\.png" is listed on line 4 of ".*labels\.csv" but does not exist/,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadImageFolder() follows symlinks, skips cycles and counts what it leaves out", async () => {
+  const dir = await copyTree("folder");
+  const elsewhere = await Deno.makeTempDir();
+  try {
+    const png = await Deno.readFile(`${dir}/cat/a.png`);
+    // A class folder that is a link, an image that is a link, a nested
+    // folder, a link back to the root (a cycle), and things to leave out.
+    await Deno.writeFile(`${elsewhere}/x.png`, png);
+    await Deno.symlink(elsewhere, `${dir}/bird`);
+    await Deno.symlink(`${dir}/dog/c.jpg`, `${dir}/cat/link.jpg`);
+    await Deno.mkdir(`${dir}/dog/sub`);
+    await Deno.writeFile(`${dir}/dog/sub/d.png`, png);
+    await Deno.symlink(dir, `${dir}/dog/sub/loop`);
+    await Deno.symlink(`${dir}/missing.png`, `${dir}/dog/broken.png`);
+    await Deno.writeFile(`${dir}/cat/.hidden.png`, png);
+    await Deno.writeTextFile(`${dir}/cat/notes.txt`, "not an image");
+    await Deno.writeFile(`${dir}/top.png`, png);
+    const ds = await loadImageFolder(dir);
+    deepEqual(ds.names, ["bird", "cat", "dog"]);
+    deepEqual(ds.ids, [
+      "bird/x.png",
+      "cat/a.png",
+      "cat/b.png",
+      "cat/link.jpg",
+      "dog/c.jpg",
+      "dog/sub/d.png",
+    ]);
+    deepEqual(Array.from(ds.labels!), [0, 1, 1, 1, 2, 2]);
+    deepEqual(ds.shape, [6, 6, 6, 3]);
+    deepEqual(ds.skipped, {
+      hidden: 1,
+      unsupported: 1,
+      outsideLayout: 1,
+      brokenLinks: 1,
+      symlinkCycles: 1,
+      special: 0,
+    });
+    // The linked JPEG decodes like its target.
+    deepEqual(
+      ds.images.subarray(3 * 108, 4 * 108),
+      ds.images.subarray(4 * 108, 5 * 108),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+});
+
+Deno.test("loadImageFolder() refuses sizes beyond LIMITS before allocating", async (t) => {
+  await t.step("a side beyond maxImageSide", async () => {
+    for (const size of [[20000, 8], [1e9, 1e9]] as [number, number][]) {
+      await rejects(
+        loadImageFolder(fixture("folder"), { size }),
+        (err: unknown) =>
+          err instanceof LimitError && err.limit === "maxImageSide" &&
+          /^Cannot load image folder ".*folder" \(height\)/.test(err.message),
+      );
+    }
+  });
+  await t.step("folders nested deeper than maxFolderDepth", async () => {
+    const dir = await copyTree("folder");
+    try {
+      // cat/ is depth 1, so maxFolderDepth more levels are one too many.
+      const deep = `${dir}/cat/${
+        Array(LIMITS.maxFolderDepth).fill("d").join("/")
+      }`;
+      await Deno.mkdir(deep, { recursive: true });
+      await Deno.copyFile(`${dir}/cat/a.png`, `${deep}/a.png`);
+      await rejects(
+        loadImageFolder(dir),
+        (err: unknown) =>
+          err instanceof LimitError && err.limit === "maxFolderDepth" &&
+          err.requested === LIMITS.maxFolderDepth + 1,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+  await t.step(
+    "a dataset beyond maxArrayBytes, before any decoding",
+    async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        // 6 images of 16384 x 16384 x 3 floats are 6 * 3 GiB > 16 GiB; the
+        // files are not even images: nothing may be read first.
+        for (let i = 0; i < 6; i++) {
+          await Deno.writeTextFile(`${dir}/${i}.png`, "not a png");
+        }
+        await rejects(
+          loadImageFolder(dir, { size: [16384, 16384] }),
+          (err: unknown) =>
+            err instanceof LimitError &&
+            (err.limit === "maxArrayBytes" || err.limit === "memory") &&
+            /6 images of 16384x16384x3/.test(err.message),
+        );
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
 });

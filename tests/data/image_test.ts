@@ -1,6 +1,7 @@
 import { assert, assertClose, deepEqual, equal, throws } from "../_assert.ts";
 import { tf } from "../../src/tf.ts";
 import { DataFormatError } from "../../src/errors.ts";
+import { LimitError } from "../../src/limits.ts";
 import {
   centerCrop,
   decodeImage,
@@ -9,6 +10,7 @@ import {
   toChannels,
 } from "../../src/data/image.ts";
 import { encode } from "fast-png";
+import { zlibSync } from "fflate";
 import { mulberry32 } from "../../src/random.ts";
 import { fixture } from "./_fixtures.ts";
 import { selectBackend } from "../../src/backend.ts";
@@ -166,4 +168,111 @@ Deno.test("centerCrop() and toChannels() follow their closed forms", () => {
     g.data[0],
   ]);
   assert.ok(toChannels(img, 3) === img);
+});
+
+/** A copy of `png` with IHDR width and height (big-endian at 16 and 20) set. */
+function withPngSize(png: Uint8Array, w: number, h: number): Uint8Array {
+  const out = png.slice();
+  const view = new DataView(out.buffer);
+  view.setUint32(16, w);
+  view.setUint32(20, h);
+  return out;
+}
+
+/** Offset of the first SOF0/SOF2 marker of a JPEG. */
+function sofOffset(jpg: Uint8Array): number {
+  for (let i = 2; i + 1 < jpg.length; i++) {
+    if (jpg[i] === 0xff && (jpg[i + 1] === 0xc0 || jpg[i + 1] === 0xc2)) {
+      return i;
+    }
+  }
+  throw new Error("no SOF in fixture");
+}
+
+Deno.test("decodeImage() checks the PNG and JPEG header sizes before decoding", async (t) => {
+  const png = encode({
+    width: 2,
+    height: 2,
+    channels: 1,
+    depth: 8,
+    data: new Uint8Array(4),
+  });
+  await t.step("PNG width 0 or 0xFFFFFFFF is a damaged header", () => {
+    for (const w of [0, 0xffffffff]) {
+      throws(
+        () => decodeImage(withPngSize(png, w, 2), "big.png"),
+        (err: unknown) =>
+          err instanceof DataFormatError && err.offset === 16 &&
+          err.file === "big.png" &&
+          new RegExp(`header gives width "${w}"`).test(err.message),
+      );
+    }
+  });
+  await t.step("PNG sides beyond maxImageSide are a LimitError", () => {
+    for (const [w, h] of [[20000, 2], [2, 0x7fffffff]]) {
+      throws(
+        () => decodeImage(withPngSize(png, w, h), "big.png"),
+        (err: unknown) =>
+          err instanceof LimitError && err.limit === "maxImageSide" &&
+          /^Cannot decode PNG "big\.png"/.test(err.message),
+      );
+    }
+  });
+  await t.step("JPEG SOF sides of 0 and 65535", async () => {
+    const jpg = await Deno.readFile(fixture("folder/dog/c.jpg"));
+    const at = sofOffset(jpg);
+    const zero = jpg.slice();
+    zero[at + 5] = zero[at + 6] = 0;
+    throws(
+      () => decodeImage(zero, "z.jpg"),
+      (err: unknown) =>
+        err instanceof DataFormatError && err.offset === at + 5 &&
+        /gives 6x0 pixels/.test(err.message),
+    );
+    const huge = jpg.slice();
+    huge.fill(0xff, at + 5, at + 9);
+    throws(
+      () => decodeImage(huge, "h.jpg"),
+      (err: unknown) =>
+        err instanceof LimitError && err.limit === "maxImageSide" &&
+        /^Cannot decode JPEG "h\.jpg"/.test(err.message),
+    );
+  });
+  await t.step("a PNG whose data inflates past its size is refused", () => {
+    // 1x1 gray needs 2 inflated bytes (filter byte + pixel); this IDAT
+    // inflates to 1 MiB.
+    const idat = zlibSync(new Uint8Array(1 << 20));
+    const chunk = (type: string, data: Uint8Array) => {
+      const out = new Uint8Array(12 + data.length);
+      new DataView(out.buffer).setUint32(0, data.length);
+      out.set(new TextEncoder().encode(type), 4);
+      out.set(data, 8);
+      return out;
+    };
+    const ihdr = new Uint8Array([0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+    const bomb = Uint8Array.from([
+      ...png.subarray(0, 8),
+      ...chunk("IHDR", ihdr),
+      ...chunk("IDAT", idat),
+      ...chunk("IEND", new Uint8Array(0)),
+    ]);
+    throws(
+      () => decodeImage(bomb, "bomb.png"),
+      (err: unknown) =>
+        err instanceof DataFormatError && err.file === "bomb.png" &&
+        /inflates past the 2 bytes that a 1x1 image needs/.test(err.message),
+    );
+  });
+});
+
+Deno.test("resizeImage() refuses a size beyond LIMITS before allocating", () => {
+  const img = randomImage(2, 2, 1, 1);
+  for (const size of [[20000, 1], [1e9, 1e9]] as [number, number][]) {
+    throws(
+      () => resizeImage(img, size),
+      (err: unknown) =>
+        err instanceof LimitError && err.limit === "maxImageSide" &&
+        /^Cannot resize image \(height\)/.test(err.message),
+    );
+  }
 });

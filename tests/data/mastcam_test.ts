@@ -51,3 +51,43 @@ Deno.test("loadMastcam() names the missing folder and bad tiles", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadMastcam() follows symlinks, skips cycles and counts what it leaves out", async () => {
+  const dir = await copyTree("mastcam");
+  const elsewhere = await Deno.makeTempDir();
+  try {
+    const tile = await Deno.readFile(`${dir}/train_typical/tile0.npy`);
+    // A linked tile, a linked category folder, a link back to the root,
+    // a broken link, and files and folders the layout does not read.
+    await Deno.symlink(
+      `${dir}/train_typical/tile0.npy`,
+      `${dir}/train_typical/tile9.npy`,
+    );
+    await Deno.writeFile(`${elsewhere}/tile0.npy`, tile);
+    await Deno.symlink(elsewhere, `${dir}/test_novel/meteorite`);
+    await Deno.symlink(dir, `${dir}/test_novel/veins/loop`);
+    await Deno.symlink(`${dir}/nothing.npy`, `${dir}/test_typical/gone.npy`);
+    await Deno.writeFile(`${dir}/train_typical/.tile5.npy`, tile);
+    await Deno.writeTextFile(`${dir}/train_typical/README.txt`, "tiles");
+    await Deno.mkdir(`${dir}/test_typical/extra`);
+    const m = await loadMastcam(dir);
+    deepEqual(m.train.shape, [4, 4, 4, 6]);
+    deepEqual(m.train.ids![3], "train_typical/tile9.npy");
+    deepEqual(m.train.images.subarray(3 * 96), m.train.images.subarray(0, 96));
+    deepEqual(m.test.names, ["typical", "bedrock", "meteorite", "veins"]);
+    deepEqual(Array.from(m.test.labels!), [0, 0, 1, 2, 3, 3]);
+    deepEqual(m.skipped, {
+      hidden: 1,
+      unsupported: 1,
+      // test_typical/extra, and test_novel/all beside the categories.
+      outsideLayout: 2,
+      brokenLinks: 1,
+      // test_novel/veins/loop leads back to the root.
+      symlinkCycles: 1,
+      special: 0,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+});
