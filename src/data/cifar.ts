@@ -11,7 +11,9 @@
 import { DataFormatError } from "../errors.ts";
 import type { Dataset } from "./dataset.ts";
 import { concatDatasets } from "./dataset.ts";
-import { checkLimit } from "./_bytes.ts";
+import { checkAllocation } from "../limits.ts";
+import { checkLimit, takeFirst } from "./_bytes.ts";
+import { openBounded, readFileBounded } from "./_read_bounded.ts";
 
 /** The ten CIFAR-10 class names, index = label. */
 export const CIFAR10_CLASSES: readonly string[] = [
@@ -62,6 +64,115 @@ function inferFormat(file: string): "cifar10" | "cifar100" | undefined {
   return undefined;
 }
 
+/** The record layout of a CIFAR format: label bytes and record size. */
+function layout(format: "cifar10" | "cifar100"): {
+  labelBytes: number;
+  rec: number;
+} {
+  const labelBytes = format === "cifar10" ? 1 : 2;
+  return { labelBytes, rec: labelBytes + PIXELS };
+}
+
+/** Checks the `labels` option and resolves the format of `file`. */
+function resolveFormat(
+  file: string,
+  options: CifarOptions,
+): { format: "cifar10" | "cifar100"; kind: "fine" | "coarse" } {
+  const kind = options.labels ?? "fine";
+  if (kind !== "fine" && kind !== "coarse") {
+    throw new RangeError(
+      `Cannot read CIFAR: "labels" must be "fine" or "coarse", found "${kind}"`,
+    );
+  }
+  const format = options.format ?? inferFormat(file);
+  if (format !== "cifar10" && format !== "cifar100") {
+    throw new DataFormatError(
+      `Cannot read CIFAR "${file}": cannot tell CIFAR-10 from CIFAR-100 by the name; pass "format: \\"cifar10\\"" or "\\"cifar100\\""`,
+      { file },
+    );
+  }
+  return { format, kind };
+}
+
+/** The number of records in a file of `size` bytes, or a DataFormatError. */
+function recordCount(
+  size: number,
+  file: string,
+  format: "cifar10" | "cifar100",
+): number {
+  const { rec } = layout(format);
+  if (size === 0 || size % rec !== 0) {
+    throw new DataFormatError(
+      `Cannot read CIFAR "${file}": size ${size} is not a positive multiple of the ${format} record size ${rec}${
+        size % 3073 === 0 && format === "cifar100"
+          ? ' (it is one of 3073: pass "format: \\"cifar10\\"")'
+          : size % 3074 === 0 && format === "cifar10"
+          ? ' (it is one of 3074: pass "format: \\"cifar100\\"")'
+          : ""
+      }`,
+      { file, offset: size - (size % rec) },
+    );
+  }
+  return size / rec;
+}
+
+/**
+ * Decodes the first `n` records of `bytes` (which hold at least that
+ * many) of a file of `total` records.
+ */
+function decodeRecords(
+  bytes: Uint8Array,
+  file: string,
+  format: "cifar10" | "cifar100",
+  kind: "fine" | "coarse",
+  n: number,
+  total: number,
+): Dataset {
+  const { labelBytes, rec } = layout(format);
+  // Every label byte of a record is checked, the one returned and (for
+  // CIFAR-100) the other: coarse 0..19, fine 0..99.
+  const checks = format === "cifar10"
+    ? [{ at: 0, max: 9, name: "label" }]
+    : [{ at: 0, max: 19, name: "coarse label" }, {
+      at: 1,
+      max: 99,
+      name: "fine label",
+    }];
+  const labelAt = format === "cifar10" ? 0 : kind === "coarse" ? 0 : 1;
+  checkAllocation(`read CIFAR "${file}"`, n * PIXELS * 4);
+  const images = new Float32Array(n * PIXELS);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const base = i * rec;
+    for (const c of checks) {
+      const label = bytes[base + c.at];
+      if (label > c.max) {
+        throw new DataFormatError(
+          `Cannot read CIFAR "${file}": record ${i} has ${c.name} ${label}, expected 0..${c.max} for ${format} (wrong format?)`,
+          { file, offset: base + c.at },
+        );
+      }
+    }
+    labels[i] = bytes[base + labelAt];
+    const px = base + labelBytes;
+    const out = i * PIXELS;
+    for (let p = 0; p < 1024; p++) {
+      images[out + 3 * p] = bytes[px + p] / 255;
+      images[out + 3 * p + 1] = bytes[px + 1024 + p] / 255;
+      images[out + 3 * p + 2] = bytes[px + 2048 + p] / 255;
+    }
+  }
+  const ds: Dataset = {
+    images,
+    shape: [n, 32, 32, 3],
+    labels,
+    ids: Array.from({ length: n }, (_, i) => `${file}#${i}`),
+  };
+  if (format === "cifar10") ds.names = CIFAR10_CLASSES.slice();
+  if (n < total) ds.available = total;
+  return ds;
+}
+
 /**
  * Parses one CIFAR binary file.
  *
@@ -69,10 +180,14 @@ function inferFormat(file: string): "cifar10" | "cifar100" | undefined {
  * @param file The file name, used to infer the format and in messages.
  * @param options Format, label kind, limit.
  * @returns The dataset, shape `[N, 32, 32, 3]`, labels, ids `"<file>#<i>"`,
- * and CIFAR-10 class names.
+ * and CIFAR-10 class names; `available` is set when `limit` kept fewer
+ * records than the file holds.
  * @throws {DataFormatError} When the size is not a positive multiple of the
- * record size, a label is out of range (> 9 for CIFAR-10, > 19 coarse,
- * > 99 fine), or the format cannot be inferred from the name.
+ * record size, a kept record's label is out of range (> 9 for CIFAR-10;
+ * for CIFAR-100 either label byte: coarse > 19, fine > 99), or the format
+ * cannot be inferred from the name.
+ * @throws {LimitError} When the float copy is beyond
+ * `LIMITS.maxArrayBytes` or the memory available.
  * @throws {RangeError} On a bad `limit` or `labels` option.
  *
  * @example One CIFAR-10 record
@@ -97,69 +212,42 @@ export function parseCifar(
   options: CifarOptions = {},
 ): Dataset {
   checkLimit(options.limit, "read CIFAR");
-  const kind = options.labels ?? "fine";
-  if (kind !== "fine" && kind !== "coarse") {
-    throw new RangeError(
-      `Cannot read CIFAR: "labels" must be "fine" or "coarse", found "${kind}"`,
-    );
+  const { format, kind } = resolveFormat(file, options);
+  const total = recordCount(bytes.length, file, format);
+  const n = takeFirst(total, options.limit, "read CIFAR");
+  return decodeRecords(bytes, file, format, kind, n, total);
+}
+
+/**
+ * Reads the first `limit` records of one CIFAR file with bounds: a regular
+ * file only, its size checked before anything is read, then only the
+ * records kept.
+ */
+async function readCifarFile(
+  path: string,
+  options: CifarOptions,
+  limit: number | undefined,
+): Promise<Dataset> {
+  const { format, kind } = resolveFormat(path, options);
+  using file = await openBounded(path);
+  const total = recordCount(file.size, path, format);
+  const n = takeFirst(total, limit, "load CIFAR");
+  const bytes = await file.read(0, n * layout(format).rec);
+  return decodeRecords(bytes, path, format, kind, n, total);
+}
+
+/** Records in a CIFAR file that a limit skipped, by its size (0 when unreadable). */
+async function countRecords(
+  path: string,
+  options: CifarOptions,
+): Promise<number> {
+  try {
+    const info = await Deno.stat(path);
+    const { format } = resolveFormat(path, options);
+    return info.isFile ? recordCount(info.size, path, format) : 0;
+  } catch {
+    return 0;
   }
-  const format = options.format ?? inferFormat(file);
-  if (format !== "cifar10" && format !== "cifar100") {
-    throw new DataFormatError(
-      `Cannot read CIFAR "${file}": cannot tell CIFAR-10 from CIFAR-100 by the name; pass "format: \\"cifar10\\"" or "\\"cifar100\\""`,
-      { file },
-    );
-  }
-  const labelBytes = format === "cifar10" ? 1 : 2;
-  const rec = labelBytes + PIXELS;
-  if (bytes.length === 0 || bytes.length % rec !== 0) {
-    throw new DataFormatError(
-      `Cannot read CIFAR "${file}": size ${bytes.length} is not a positive multiple of the ${format} record size ${rec}${
-        bytes.length % 3073 === 0 && format === "cifar100"
-          ? ' (it is one of 3073: pass "format: \\"cifar10\\"")'
-          : bytes.length % 3074 === 0 && format === "cifar10"
-          ? ' (it is one of 3074: pass "format: \\"cifar100\\"")'
-          : ""
-      }`,
-      { file, offset: bytes.length - (bytes.length % rec) },
-    );
-  }
-  const total = bytes.length / rec;
-  const n = options.limit === undefined
-    ? total
-    : Math.min(total, options.limit);
-  const maxLabel = format === "cifar10" ? 9 : kind === "coarse" ? 19 : 99;
-  const labelAt = format === "cifar10" ? 0 : kind === "coarse" ? 0 : 1;
-  const images = new Float32Array(n * PIXELS);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const base = i * rec;
-    const label = bytes[base + labelAt];
-    if (label > maxLabel) {
-      throw new DataFormatError(
-        `Cannot read CIFAR "${file}": record ${i} has label ${label}, expected 0..${maxLabel} for ${format}${
-          format === "cifar100" ? ` ${kind}` : ""
-        } (wrong format?)`,
-        { file, offset: base + labelAt },
-      );
-    }
-    labels[i] = label;
-    const px = base + labelBytes;
-    const out = i * PIXELS;
-    for (let p = 0; p < 1024; p++) {
-      images[out + 3 * p] = bytes[px + p] / 255;
-      images[out + 3 * p + 1] = bytes[px + 1024 + p] / 255;
-      images[out + 3 * p + 2] = bytes[px + 2048 + p] / 255;
-    }
-  }
-  const ds: Dataset = {
-    images,
-    shape: [n, 32, 32, 3],
-    labels,
-    ids: Array.from({ length: n }, (_, i) => `${file}#${i}`),
-  };
-  if (format === "cifar10") ds.names = CIFAR10_CLASSES.slice();
-  return ds;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -168,7 +256,7 @@ async function isDirectory(path: string): Promise<boolean> {
 
 async function readNames(path: string): Promise<string[] | undefined> {
   try {
-    const text = await Deno.readTextFile(path);
+    const text = new TextDecoder().decode(await readFileBounded(path));
     return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== "");
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
@@ -249,13 +337,19 @@ export async function loadCifar(
   }
   const parts: Dataset[] = [];
   let left = options.limit ?? Infinity;
+  let available = 0;
   for (const f of files) {
-    if (left <= 0) break;
-    const ds = parseCifar(await Deno.readFile(f), f, {
-      ...options,
-      limit: Number.isFinite(left) ? left : undefined,
-    });
+    if (left <= 0) {
+      available += await countRecords(f, options);
+      continue;
+    }
+    const ds = await readCifarFile(
+      f,
+      options,
+      Number.isFinite(left) ? left : undefined,
+    );
     left -= ds.shape[0];
+    available += ds.available ?? ds.shape[0];
     parts.push(ds);
   }
   const out: Dataset = parts.length === 0
@@ -268,6 +362,8 @@ export async function loadCifar(
     : parts.length === 1
     ? parts[0]
     : concatDatasets(parts);
+  if (available > out.shape[0]) out.available = available;
+  else delete out.available;
   if (names) out.names = names;
   return out;
 }

@@ -23,6 +23,11 @@ export interface Dataset {
   names?: string[];
   /** One identifier per image (file name, record index, galaxy id). */
   ids?: string[];
+  /**
+   * How many images the source holds, set by a loader whose `limit` kept
+   * only the first `N` of them (absent when every image was kept).
+   */
+  available?: number;
 }
 
 /** A summary of a {@linkcode Dataset}, see {@linkcode datasetInfo}. */
@@ -55,7 +60,7 @@ export interface DatasetInfo {
  * @param what How to name it in messages.
  * @returns Nothing.
  * @throws {ShapeError} When the image buffer, labels or ids have the wrong
- * length, or a dim is not a non-negative integer.
+ * length, a dim is not a non-negative integer, or `available` is below N.
  *
  * @example Accepting a consistent dataset
  * ```ts
@@ -93,6 +98,16 @@ export function assertDataset(ds: Dataset, what = "dataset"): void {
       `Cannot use ${what}: "labels" has ${ds.labels.length} entries, expected N = ${n}`,
       `${n}`,
       `${ds.labels.length}`,
+    );
+  }
+  if (
+    ds.available !== undefined &&
+    !(Number.isInteger(ds.available) && ds.available >= n)
+  ) {
+    throw new ShapeError(
+      `Cannot use ${what}: "available" is ${ds.available}, expected an integer >= N = ${n}`,
+      `>= ${n}`,
+      `${ds.available}`,
     );
   }
   if (ds.ids && ds.ids.length !== n) {

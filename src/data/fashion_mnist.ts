@@ -6,9 +6,11 @@
  * @module
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { checkAllocation } from "../limits.ts";
 import type { Dataset } from "./dataset.ts";
-import { parseIdxDataset } from "./idx.ts";
+import { loadIdx, parseIdxDataset } from "./idx.ts";
 import { checkLimit } from "./_bytes.ts";
+import { readFileBounded } from "./_read_bounded.ts";
 
 /** The ten Fashion-MNIST class names, index = label. */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
@@ -97,11 +99,12 @@ export interface FashionMnistSplits {
 }
 
 /**
- * Reads one file of a data folder given as a URL: from disk for `file:`,
- * with `fetch` otherwise (a JSR or other https import).
+ * Reads one file of a data folder given as a URL: from disk for `file:`
+ * (a regular file, its size checked first), with `fetch` otherwise (a JSR
+ * or other https import; the body read stops at `LIMITS.maxArrayBytes`).
  */
 async function readUrl(url: URL): Promise<Uint8Array> {
-  if (url.protocol === "file:") return await Deno.readFile(url);
+  if (url.protocol === "file:") return await readFileBounded(url);
   const res = await fetch(url);
   if (!res.ok) {
     await res.body?.cancel();
@@ -109,7 +112,25 @@ async function readUrl(url: URL): Promise<Uint8Array> {
       `Cannot read "${url.href}": the server answered ${res.status} ${res.statusText}`,
     );
   }
-  return new Uint8Array(await res.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.length;
+    try {
+      checkAllocation(`read "${url.href}"`, size);
+    } catch (err) {
+      await res.body?.cancel();
+      throw err;
+    }
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 async function loadDir(
@@ -121,11 +142,19 @@ async function loadDir(
   const split = async (images: string, labels: string) => {
     const i = new URL(images, dir);
     const l = new URL(labels, dir);
+    if (i.protocol === "file:") {
+      // From disk: only the images the limit keeps are copied; the labels
+      // must name one of the ten classes.
+      return await loadIdx(fileURLToPath(i), fileURLToPath(l), {
+        limit: options.limit,
+        names,
+      });
+    }
     return parseIdxDataset(await readUrl(i), await readUrl(l), {
       limit: options.limit,
       names,
-      imagesFile: i.protocol === "file:" ? fileURLToPath(i) : i.href,
-      labelsFile: l.protocol === "file:" ? fileURLToPath(l) : l.href,
+      imagesFile: i.href,
+      labelsFile: l.href,
     });
   };
   const train = await split(

@@ -26,6 +26,7 @@ import { loadIdx } from "./idx.ts";
 import { loadCifar } from "./cifar.ts";
 import { loadNpyDataset } from "./npy_dataset.ts";
 import { loadImageFolder } from "./image_folder.ts";
+import { assertRegularFile } from "./_read_bounded.ts";
 
 /**
  * The formats {@linkcode loadAny} reads: `"auto"` (detect from the path),
@@ -128,7 +129,8 @@ export interface LoadAnyOptions {
    */
   format?: DataFormat;
   /**
-   * Keep at most this many images of each split (the first ones).
+   * Keep at most this many images of each split (the first ones); a split
+   * that kept fewer than its source holds has `available` set.
    * @default {undefined} (all)
    */
   limit?: number;
@@ -229,6 +231,7 @@ async function detectFrom(
   path: string,
   info: Deno.FileInfo,
 ): Promise<FileFormat> {
+  if (!info.isDirectory) assertRegularFile(path, info);
   if (info.isFile) {
     if (/\.(npy|npz)$/i.test(path)) return "npy";
     if (/idx\d-ubyte(\.gz)?$/i.test(path)) return "idx";
@@ -259,6 +262,8 @@ async function detectFrom(
  * @returns Its format.
  * @throws {DataSourceError} When `path` does not exist (`"not-found"`) or
  *   is a file of none of these names (`"unknown-format"`).
+ * @throws {DataFormatError} When `path` is neither a regular file nor a
+ *   folder (a device such as `/dev/zero`, a FIFO, a socket).
  *
  * @example
  * ```ts
@@ -294,13 +299,20 @@ export async function detectFormat(path: string): Promise<FileFormat> {
  * - `"folder"`: a folder of PNG/JPEG images;
  * - `"auto"`: whichever {@linkcode detectFormat} names.
  *
+ * `limit` applies to every format the same way: each split keeps its
+ * first `limit` images, the loader copies only those, and a split that
+ * kept fewer than its source holds says how many in `available`.
+ *
  * @param path A file or folder, or `"bundled"` / `"fashion-mnist"`.
  * @param options Format and limit.
  * @returns The train split, the test split when the source has one, and
  *   `source`.
  * @throws {DataSourceError} When `path` does not exist, its format cannot
  *   be detected, or an IDX folder has no training images.
- * @throws {DataFormatError} When a file is damaged.
+ * @throws {DataFormatError} When a file is damaged, or `path` is neither a
+ *   regular file nor a folder (`/dev/zero`, a FIFO).
+ * @throws {LimitError} When a file or what it declares is beyond
+ *   {@linkcode LIMITS} or the memory available.
  * @throws {RangeError} On an unknown `format` or a bad `limit`.
  *
  * @example The bundled subset's first images
@@ -311,6 +323,7 @@ export async function detectFormat(path: string): Promise<FileFormat> {
  * const { train, test, source } = await loadAny("bundled", { limit: 3 });
  * assert.deepEqual(train.shape, [3, 28, 28, 1]);
  * assert.deepEqual(test?.shape, [3, 28, 28, 1]);
+ * assert.equal(train.available, 10000); // kept 3 of 10,000
  * assert.equal(source, "bundled Fashion-MNIST subset (data/)");
  * ```
  */
@@ -340,6 +353,8 @@ export async function loadAny(
   }
   const info = await stat(path);
   if (!info) throw notFound(path);
+  // Devices, FIFOs and sockets never end (or block): refused whatever the format.
+  if (!info.isDirectory) assertRegularFile(path, info);
   const kind = format === "auto" ? await detectFrom(path, info) : format;
   switch (kind) {
     case "idx":

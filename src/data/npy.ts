@@ -10,6 +10,8 @@
  * @module
  */
 import { DataFormatError } from "../errors.ts";
+import { checkAllocation } from "../limits.ts";
+import { openBounded } from "./_read_bounded.ts";
 
 /** The typed arrays {@linkcode parseNpy} returns. */
 export type NpyData =
@@ -67,55 +69,393 @@ function fail(file: string, reason: string, offset?: number): never {
   });
 }
 
-/** Parses the header dict literal into its three fields. */
+/** The keys a header must have, exactly (NumPy refuses others too). */
+const KEYS = ["descr", "fortran_order", "shape"] as const;
+type Key = typeof KEYS[number];
+
+/** One value of the header dict, as written. */
+type HeaderValue =
+  | { kind: "str"; text: string }
+  | { kind: "bool"; value: boolean }
+  | { kind: "tuple"; text: string }
+  | { kind: "list" }
+  | { kind: "other"; text: string };
+
+/**
+ * Parses the header dict literal into its three fields: a Python dict of
+ * exactly the keys `descr`, `fortran_order` and `shape`, each once, with a
+ * string, a bool and a tuple of non-negative integers as values.
+ */
 function parseHeader(
   text: string,
   file: string,
   offset: number,
 ): { descr: string; fortran: boolean; shape: number[] } {
   const t = text.trim();
+  const show = (n: number) => `"${t.slice(0, n)}"`;
   if (!t.startsWith("{") || !t.endsWith("}")) {
+    fail(file, `expected a header dict "{...}", found ${show(60)}`, offset);
+  }
+  let i = 1;
+  const ws = () => {
+    while (i < t.length && /\s/.test(t[i])) i++;
+  };
+  const syntax = (what: string): never =>
     fail(
       file,
-      `expected a header dict "{...}", found "${t.slice(0, 60)}"`,
+      `header is not a dict literal: expected ${what} at character ${i}, found ${
+        show(120)
+      }`,
       offset,
     );
-  }
-  if (/['"]descr['"]\s*:\s*\[/.test(t)) {
-    fail(
-      file,
-      `structured dtypes are not supported; found header "${t.slice(0, 120)}"`,
-      offset,
-    );
-  }
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(t);
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(t);
-  const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(t);
-  if (!descr || !fortran || !shape) {
-    const missing = [
-      descr ? "" : "descr",
-      fortran ? "" : "fortran_order",
-      shape ? "" : "shape",
-    ].filter((s) => s !== "").join(", ");
-    fail(file, `header lacks "${missing}": found "${t.slice(0, 120)}"`, offset);
-  }
-  const dims: number[] = [];
-  const parts = shape[1].split(",").map((s) => s.trim());
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i];
-    if (p === "" && i === parts.length - 1) continue; // trailing comma
-    if (!/^\d+L?$/.test(p)) {
+  const quoted = (): string => {
+    const q = t[i];
+    const end = t.indexOf(q, i + 1);
+    if (end < 0) syntax(`a closing ${q}`);
+    const s = t.slice(i + 1, end);
+    if (s.includes("\\")) syntax("a string without escapes");
+    i = end + 1;
+    return s;
+  };
+  const value = (): HeaderValue => {
+    const c = t[i];
+    if (c === "'" || c === '"') return { kind: "str", text: quoted() };
+    if (t.startsWith("True", i)) return i += 4, { kind: "bool", value: true };
+    if (t.startsWith("False", i)) {
+      return i += 5, { kind: "bool", value: false };
+    }
+    if (c === "(") {
+      const end = t.indexOf(")", i);
+      if (end < 0) syntax('a closing ")"');
+      const text = t.slice(i + 1, end);
+      i = end + 1;
+      return { kind: "tuple", text };
+    }
+    if (c === "[") return { kind: "list" };
+    const m = /^[^,}]*/.exec(t.slice(i))![0];
+    i += m.length;
+    return { kind: "other", text: m.trim() };
+  };
+  const fields = new Map<Key, HeaderValue>();
+  const unknown: string[] = [];
+  ws();
+  while (t[i] !== "}") {
+    if (t[i] !== "'" && t[i] !== '"') syntax("a quoted key");
+    const key = quoted();
+    if (!(KEYS as readonly string[]).includes(key)) unknown.push(key);
+    if (fields.has(key as Key)) {
       fail(
         file,
-        `expected non-negative integer dims in "shape", found "(${shape[1]})"`,
+        `header has the key "${key}" twice; expected each of "descr", "fortran_order" and "shape" once`,
         offset,
       );
     }
-    const d = Number.parseInt(p, 10);
-    if (!Number.isSafeInteger(d)) fail(file, `dim "${p}" is too large`, offset);
-    dims.push(d);
+    ws();
+    if (t[i] !== ":") syntax('":"');
+    i++;
+    ws();
+    const v = value();
+    if (v.kind === "list") {
+      if (key === "descr") {
+        fail(
+          file,
+          `structured dtypes are not supported; found header ${show(120)}`,
+          offset,
+        );
+      }
+      syntax("a string, True, False or a tuple");
+    }
+    fields.set(key as Key, v);
+    ws();
+    if (t[i] === ",") {
+      i++;
+      ws();
+    } else if (t[i] !== "}") syntax('"," or "}"');
   }
-  return { descr: descr[1], fortran: fortran[1] === "True", shape: dims };
+  if (i !== t.length - 1) syntax("the end of the header");
+  const missing = KEYS.filter((k) => !fields.has(k));
+  if (missing.length > 0) {
+    fail(
+      file,
+      `header lacks "${missing.join(", ")}": found ${show(120)}`,
+      offset,
+    );
+  }
+  if (unknown.length > 0) {
+    fail(
+      file,
+      `header has the key "${
+        unknown[0]
+      }"; expected only "descr", "fortran_order" and "shape"`,
+      offset,
+    );
+  }
+  const d = fields.get("descr")!;
+  const f = fields.get("fortran_order")!;
+  const s = fields.get("shape")!;
+  const shown = (v: HeaderValue) =>
+    v.kind === "str"
+      ? `'${v.text}'`
+      : v.kind === "bool"
+      ? String(v.value)
+      : v.kind === "tuple"
+      ? `(${v.text})`
+      : v.kind === "other"
+      ? v.text
+      : "[...]";
+  if (d.kind !== "str") {
+    fail(file, `"descr" must be a string, found "${shown(d)}"`, offset);
+  }
+  if (f.kind !== "bool") {
+    fail(
+      file,
+      `"fortran_order" must be True or False, found "${shown(f)}"`,
+      offset,
+    );
+  }
+  if (s.kind !== "tuple") {
+    fail(
+      file,
+      `"shape" must be a tuple of non-negative integers, found "${shown(s)}"`,
+      offset,
+    );
+  }
+  const parts = s.text.split(",").map((p) => p.trim());
+  if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
+  else if (parts.length === 1 && parts[0] !== "") {
+    fail(
+      file,
+      `"shape" must be a tuple, found "(${s.text})" (a 1-d shape is written "(${
+        parts[0]
+      },)")`,
+      offset,
+    );
+  } else if (parts.length === 1) parts.pop(); // "()": a 0-d array
+  const dims: number[] = [];
+  for (const p of parts) {
+    if (!/^\d+L?$/.test(p)) {
+      fail(
+        file,
+        `expected non-negative integer dims in "shape", found "(${s.text})"`,
+        offset,
+      );
+    }
+    const dim = Number.parseInt(p, 10);
+    if (!Number.isSafeInteger(dim)) {
+      fail(file, `dim "${p}" is too large`, offset);
+    }
+    dims.push(dim);
+  }
+  return { descr: d.text, fortran: f.value, shape: dims };
+}
+
+/** A checked `.npy` header: where the data start and how long they are. */
+interface NpyHeader {
+  descr: string;
+  /** The dtype code without byte order, e.g. `"f4"`. */
+  code: string;
+  info: DtypeInfo;
+  bigEndian: boolean;
+  shape: number[];
+  /** `prod(shape)`. */
+  count: number;
+  dataStart: number;
+  /** `count * itemsize`, a safe integer. */
+  dataBytes: number;
+}
+
+/** Reads the preamble: magic, version and header length. */
+function readPreamble(
+  bytes: Uint8Array,
+  total: number,
+  file: string,
+): { major: number; headerStart: number; dataStart: number } {
+  if (bytes.length < 10) {
+    fail(file, `file is ${total} bytes, shorter than the 10-byte preamble`, 0);
+  }
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (bytes[i] !== MAGIC[i]) {
+      const found = Array.from(
+        bytes.subarray(0, 6),
+        (b) => b.toString(16).padStart(2, "0"),
+      )
+        .join(" ");
+      fail(
+        file,
+        `expected magic "93 4e 55 4d 50 59" (\\x93NUMPY), found "${found}"`,
+        i,
+      );
+    }
+  }
+  const major = bytes[6];
+  const minor = bytes[7];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLen: number;
+  let headerStart: number;
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    headerStart = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) {
+      fail(
+        file,
+        `file is ${total} bytes, shorter than the 12-byte preamble of version ${major}.0`,
+        0,
+      );
+    }
+    headerLen = view.getUint32(8, true);
+    headerStart = 12;
+  } else {
+    fail(
+      file,
+      `expected format version "1.0", "2.0" or "3.0", found "${major}.${minor}"`,
+      6,
+    );
+  }
+  const dataStart = headerStart + headerLen;
+  if (dataStart > total) {
+    fail(
+      file,
+      `header claims ${headerLen} bytes but the file ends at byte ${total} (truncated?)`,
+      8,
+    );
+  }
+  return { major, headerStart, dataStart };
+}
+
+/**
+ * Parses and checks the header in `bytes` (the file's first bytes, through
+ * the end of the header) of a file of `total` bytes, including that the
+ * data section is exactly `prod(shape) * itemsize` bytes.
+ */
+function readNpyHeader(
+  bytes: Uint8Array,
+  total: number,
+  file: string,
+): NpyHeader {
+  const { major, headerStart, dataStart } = readPreamble(bytes, total, file);
+  let text: string;
+  try {
+    text = new TextDecoder(major === 3 ? "utf-8" : "latin1", { fatal: true })
+      .decode(bytes.subarray(headerStart, dataStart));
+  } catch {
+    fail(file, "header is not valid UTF-8", headerStart);
+  }
+  const { descr, fortran, shape } = parseHeader(text, file, headerStart);
+  if (fortran) {
+    fail(
+      file,
+      `"fortran_order: True" is not supported; save with np.ascontiguousarray(x)`,
+      headerStart,
+    );
+  }
+  const m = /^([<>|=])([a-zA-Z]\d+)$/.exec(descr);
+  const info = m ? SUPPORTED[m[2]] : undefined;
+  if (!m || !info) {
+    fail(
+      file,
+      `dtype "${descr}" is not supported; expected one of "<f4 <f8 |u1 |i1 |b1 <u2 <i2 <u4 <i4 <u8 <i8" (or big-endian ">")`,
+      headerStart,
+    );
+  }
+  const order = m[1];
+  if (order === "|" && info.size > 1) {
+    fail(
+      file,
+      `dtype "${descr}" has no byte order for a ${info.size}-byte type`,
+      headerStart,
+    );
+  }
+  let count = 1;
+  for (const d of shape) count *= d;
+  const dataBytes = count * info.size;
+  const actualBytes = total - dataStart;
+  if (!Number.isSafeInteger(dataBytes) || dataBytes !== actualBytes) {
+    fail(
+      file,
+      `shape "(${
+        shape.join(", ")
+      })" of "${descr}" needs ${dataBytes} data bytes, found ${actualBytes}${
+        actualBytes < dataBytes ? " (truncated?)" : ""
+      }`,
+      dataStart,
+    );
+  }
+  return {
+    descr,
+    code: m[2],
+    info,
+    bigEndian: order === ">",
+    shape,
+    count,
+    dataStart,
+    dataBytes,
+  };
+}
+
+/**
+ * Turns the data section (`raw`, owned by the caller and not aliased,
+ * starting at offset 0 of its buffer) into the typed array of the dtype,
+ * byte-swapping big-endian data in place and checking bools and int64s.
+ */
+function decodeNpyData(raw: Uint8Array, h: NpyHeader, file: string): NpyData {
+  const { info, code, count, dataStart } = h;
+  if (h.bigEndian && info.size > 1) {
+    for (let i = 0; i < raw.length; i += info.size) {
+      raw.subarray(i, i + info.size).reverse();
+    }
+  }
+  const buf = raw.buffer;
+  switch (code) {
+    case "f4":
+      return new Float32Array(buf, 0, count);
+    case "f8":
+      return new Float64Array(buf, 0, count);
+    case "u1":
+      return raw;
+    case "b1": {
+      for (let i = 0; i < raw.length; i++) {
+        if (raw[i] > 1) {
+          fail(
+            file,
+            `bool value at index ${i} is ${raw[i]}, expected 0 or 1`,
+            dataStart + i,
+          );
+        }
+      }
+      return raw;
+    }
+    case "i1":
+      return new Int8Array(buf, 0, count);
+    case "u2":
+      return new Uint16Array(buf, 0, count);
+    case "i2":
+      return new Int16Array(buf, 0, count);
+    case "u4":
+      return new Uint32Array(buf, 0, count);
+    case "i4":
+      return new Int32Array(buf, 0, count);
+    default: {
+      // i8 / u8 -> Float64Array, exact up to 2^53, written over the input.
+      const big = code === "i8"
+        ? new BigInt64Array(buf, 0, count)
+        : new BigUint64Array(buf, 0, count);
+      const out = new Float64Array(buf, 0, count);
+      const limit = BigInt(Number.MAX_SAFE_INTEGER);
+      for (let i = 0; i < count; i++) {
+        const v = big[i];
+        if (v > limit || v < -limit) {
+          fail(
+            file,
+            `int64 value at index ${i} is "${v}", beyond the exact float64 range 2^53`,
+            dataStart + i * 8,
+          );
+        }
+        out[i] = Number(v);
+      }
+      return out;
+    }
+  }
 }
 
 /**
@@ -154,178 +494,11 @@ function parseHeader(
  * ```
  */
 export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
-  if (bytes.length < 10) {
-    fail(
-      file,
-      `file is ${bytes.length} bytes, shorter than the 10-byte preamble`,
-      0,
-    );
-  }
-  for (let i = 0; i < MAGIC.length; i++) {
-    if (bytes[i] !== MAGIC[i]) {
-      const found = Array.from(
-        bytes.subarray(0, 6),
-        (b) => b.toString(16).padStart(2, "0"),
-      )
-        .join(" ");
-      fail(
-        file,
-        `expected magic "93 4e 55 4d 50 59" (\\x93NUMPY), found "${found}"`,
-        i,
-      );
-    }
-  }
-  const major = bytes[6];
-  const minor = bytes[7];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLen: number;
-  let headerStart: number;
-  if (major === 1) {
-    headerLen = view.getUint16(8, true);
-    headerStart = 10;
-  } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) {
-      fail(
-        file,
-        `file is ${bytes.length} bytes, shorter than the 12-byte preamble of version ${major}.0`,
-        0,
-      );
-    }
-    headerLen = view.getUint32(8, true);
-    headerStart = 12;
-  } else {
-    fail(
-      file,
-      `expected format version "1.0", "2.0" or "3.0", found "${major}.${minor}"`,
-      6,
-    );
-  }
-  const dataStart = headerStart + headerLen;
-  if (dataStart > bytes.length) {
-    fail(
-      file,
-      `header claims ${headerLen} bytes but the file ends at byte ${bytes.length} (truncated?)`,
-      8,
-    );
-  }
-  let text: string;
-  try {
-    text = new TextDecoder(major === 3 ? "utf-8" : "latin1", { fatal: true })
-      .decode(bytes.subarray(headerStart, dataStart));
-  } catch {
-    fail(file, "header is not valid UTF-8", headerStart);
-  }
-  const { descr, fortran, shape } = parseHeader(text, file, headerStart);
-  if (fortran) {
-    fail(
-      file,
-      `"fortran_order: True" is not supported; save with np.ascontiguousarray(x)`,
-      headerStart,
-    );
-  }
-  const m = /^([<>|=])([a-zA-Z]\d+)$/.exec(descr);
-  const info = m ? SUPPORTED[m[2]] : undefined;
-  if (!m || !info) {
-    fail(
-      file,
-      `dtype "${descr}" is not supported; expected one of "<f4 <f8 |u1 |i1 |b1 <u2 <i2 <u4 <i4 <u8 <i8" (or big-endian ">")`,
-      headerStart,
-    );
-  }
-  const order = m[1];
-  if (order === "|" && info.size > 1) {
-    fail(
-      file,
-      `dtype "${descr}" has no byte order for a ${info.size}-byte type`,
-      headerStart,
-    );
-  }
-  const bigEndian = order === ">";
-  let count = 1;
-  for (const d of shape) count *= d;
-  const expectedBytes = count * info.size;
-  const actualBytes = bytes.length - dataStart;
-  if (!Number.isSafeInteger(expectedBytes) || expectedBytes !== actualBytes) {
-    fail(
-      file,
-      `shape "(${
-        shape.join(", ")
-      })" of "${descr}" needs ${expectedBytes} data bytes, found ${actualBytes}${
-        actualBytes < expectedBytes ? " (truncated?)" : ""
-      }`,
-      dataStart,
-    );
-  }
+  const h = readNpyHeader(bytes, bytes.length, file);
+  checkAllocation(`read NPY "${file}"`, h.dataBytes);
   // Copy into a fresh, aligned buffer.
-  const raw = bytes.slice(dataStart, dataStart + expectedBytes);
-  if (bigEndian && info.size > 1) {
-    for (let i = 0; i < raw.length; i += info.size) {
-      raw.subarray(i, i + info.size).reverse();
-    }
-  }
-  const buf = raw.buffer;
-  let data: NpyData;
-  const code = m[2];
-  switch (code) {
-    case "f4":
-      data = new Float32Array(buf);
-      break;
-    case "f8":
-      data = new Float64Array(buf);
-      break;
-    case "u1":
-      data = new Uint8Array(buf);
-      break;
-    case "b1": {
-      data = new Uint8Array(buf);
-      for (let i = 0; i < data.length; i++) {
-        if (data[i] > 1) {
-          fail(
-            file,
-            `bool value at index ${i} is ${data[i]}, expected 0 or 1`,
-            dataStart + i,
-          );
-        }
-      }
-      break;
-    }
-    case "i1":
-      data = new Int8Array(buf);
-      break;
-    case "u2":
-      data = new Uint16Array(buf);
-      break;
-    case "i2":
-      data = new Int16Array(buf);
-      break;
-    case "u4":
-      data = new Uint32Array(buf);
-      break;
-    case "i4":
-      data = new Int32Array(buf);
-      break;
-    default: {
-      // i8 / u8 -> Float64Array, exact up to 2^53.
-      const big = code === "i8"
-        ? new BigInt64Array(buf)
-        : new BigUint64Array(buf);
-      const out = new Float64Array(count);
-      const limit = BigInt(Number.MAX_SAFE_INTEGER);
-      for (let i = 0; i < count; i++) {
-        const v = big[i];
-        if (v > limit || v < -limit) {
-          fail(
-            file,
-            `int64 value at index ${i} is "${v}", beyond the exact float64 range 2^53`,
-            dataStart + i * 8,
-          );
-        }
-        out[i] = Number(v);
-      }
-      data = out;
-    }
-  }
-  return { data, dtype: descr, shape };
+  const raw = bytes.slice(h.dataStart, h.dataStart + h.dataBytes);
+  return { data: decodeNpyData(raw, h, file), dtype: h.descr, shape: h.shape };
 }
 
 /**
@@ -357,5 +530,10 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
  * ```
  */
 export async function loadNpy(path: string): Promise<NpyArray> {
-  return parseNpy(await Deno.readFile(path), path);
+  using file = await openBounded(path);
+  const preamble = await file.read(0, Math.min(file.size, 12));
+  const { dataStart } = readPreamble(preamble, file.size, path);
+  const h = readNpyHeader(await file.read(0, dataStart), file.size, path);
+  const raw = await file.read(h.dataStart, h.dataBytes);
+  return { data: decodeNpyData(raw, h, path), dtype: h.descr, shape: h.shape };
 }

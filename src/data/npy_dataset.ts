@@ -4,30 +4,34 @@
  *
  * @module
  */
-import { unzipSync } from "fflate";
 import { DataFormatError } from "../errors.ts";
+import { checkAllocation } from "../limits.ts";
 import type { Dataset } from "./dataset.ts";
-import { type NpyArray, parseNpy } from "./npy.ts";
-import { checkLimit } from "./_bytes.ts";
+import { loadNpy, type NpyArray, parseNpy } from "./npy.ts";
+import { checkLimit, takeFirst } from "./_bytes.ts";
+import { openBounded, readFileBounded } from "./_read_bounded.ts";
+import { readZip, type ZipArchive } from "./_zip.ts";
 
 /** Options of {@linkcode npyToDataset} and {@linkcode loadNpyDataset}. */
 export interface NpyDatasetOptions {
   /**
    * How to map values to `[0, 1]`: a factor applied to every value, or
-   * `"auto"`: integer dtypes are divided by 255 (and must lie in
-   * `[0, 255]`); float data already in `[0, 1]` is kept, float data in
-   * `[0, 255]` with a value above 1 is divided by 255, anything else is an
-   * error.
+   * `"auto"`: bools (`|b1`) are kept as 0 and 1; other integer dtypes are
+   * divided by 255 (and must lie in `[0, 255]`); float data already in
+   * `[0, 1]` is kept, float data in `[0, 255]` with a value above 1 is
+   * divided by 255, anything else is an error.
    * @default {"auto"}
    */
   scale?: "auto" | number;
   /**
-   * Keep only the first `limit` images.
+   * Keep only the first `limit` images; the float copy is made of those
+   * only, and `available` says how many the file holds.
    * @default {undefined} (all)
    */
   limit?: number;
   /**
-   * Labels, one per image (e.g. from a second `.npy`).
+   * Labels, one per image (e.g. from a second `.npy`): integers in
+   * `[0, 2^31)`.
    * @default {undefined}
    */
   labels?: ArrayLike<number>;
@@ -52,10 +56,15 @@ export interface NpyDatasetOptions {
  * @param arr The parsed array.
  * @param file The file name used in error messages.
  * @param options Scale, limit and labels.
- * @returns The dataset; ids are `"0"`, `"1"`, ...
- * @throws {DataFormatError} When the rank is not 3 or 4, float data holds
- * NaN or Infinity (the message names the first bad index), values fall
- * outside the range the scale allows, or the label count differs from N.
+ * @returns The dataset; ids are `"0"`, `"1"`, ...; `available` is set
+ * when `limit` kept fewer images than the array holds.
+ * @throws {DataFormatError} When the rank is not 3 or 4, the images have
+ * no pixels (`H`, `W` or `C` is 0), float data holds NaN or Infinity (the
+ * message names the first bad index), values fall outside the range the
+ * scale allows, the label count differs from N, or a kept label is not an
+ * integer in `[0, 2^31)` (negative, fractional, NaN).
+ * @throws {LimitError} When the float copy is beyond `LIMITS.maxArrayBytes`
+ * or the memory available.
  * @throws {RangeError} On a bad `scale` or `limit`.
  *
  * @example A uint8 array of two 1x1 gray images
@@ -97,7 +106,19 @@ export function npyToDataset(
   }
   const [n0, h, w] = arr.shape;
   const c = arr.shape.length === 4 ? arr.shape[3] : 1;
-  const n = options.limit === undefined ? n0 : Math.min(n0, options.limit);
+  if (n0 > 0 && h * w * c === 0) {
+    fail(
+      `shape "(${arr.shape.join(", ")})" describes images with no pixels`,
+    );
+  }
+  if (arr.data.length !== n0 * h * w * c) {
+    fail(
+      `shape "(${arr.shape.join(", ")})" needs ${
+        n0 * h * w * c
+      } values, found ${arr.data.length}`,
+    );
+  }
+  const n = takeFirst(n0, options.limit, "read NPY dataset");
   const size = n * h * w * c;
   const src = arr.data;
   const isFloat = src instanceof Float32Array || src instanceof Float64Array;
@@ -114,6 +135,8 @@ export function npyToDataset(
   let scale: number;
   if (scaleOpt !== "auto") {
     scale = scaleOpt;
+  } else if (arr.dtype.endsWith("b1")) {
+    scale = 1;
   } else if (!isFloat || (max > 1 && max <= 255 && min >= 0)) {
     scale = 1 / 255;
   } else {
@@ -124,6 +147,7 @@ export function npyToDataset(
       `values span [${min}, ${max}] (dtype "${arr.dtype}"), which scale ${scale} does not map into [0, 1]; pass a "scale" option or normalize the data`,
     );
   }
+  checkAllocation(`read NPY dataset "${file}"`, size * 4);
   const images = new Float32Array(size);
   for (let i = 0; i < size; i++) images[i] = Math.min(1, src[i] * scale);
   const ds: Dataset = {
@@ -131,6 +155,7 @@ export function npyToDataset(
     shape: [n, h, w, c],
     ids: Array.from({ length: n }, (_, i) => String(i)),
   };
+  if (n < n0) ds.available = n0;
   if (options.labels) {
     if (options.labels.length !== n0) {
       fail(`found ${options.labels.length} labels for ${n0} images`);
@@ -138,8 +163,10 @@ export function npyToDataset(
     const labels = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const l = options.labels[i];
-      if (!Number.isInteger(l)) {
-        fail(`label ${i} is "${l}", expected an integer`);
+      if (!(Number.isInteger(l) && l >= 0 && l <= 0x7fffffff)) {
+        fail(
+          `label ${i} is "${l}", expected an integer in [0, 2147483647]`,
+        );
       }
       labels[i] = l;
     }
@@ -154,8 +181,12 @@ export function npyToDataset(
  * @param bytes The archive's bytes.
  * @param file The file name used in error messages.
  * @returns The arrays by member name without the `.npy` suffix.
- * @throws {DataFormatError} When the zip is corrupt or a member is not a
- * valid `.npy`.
+ * @throws {DataFormatError} When the zip is corrupt (a damaged directory,
+ * a member that fails its CRC-32 or inflates to another size than the
+ * directory declares), holds two members of the same name, or a member is
+ * not a valid `.npy`.
+ * @throws {LimitError} When a member's declared size is beyond
+ * `LIMITS.maxInflatedBytes` or the memory available.
  *
  * @example An archive built with fflate
  * ```ts
@@ -176,27 +207,39 @@ export function parseNpz(
   bytes: Uint8Array,
   file: string,
 ): Record<string, NpyArray> {
-  let members: Record<string, Uint8Array>;
-  try {
-    members = unzipSync(bytes);
-  } catch (err) {
-    throw new DataFormatError(
-      `Cannot read NPZ "${file}": not a valid zip archive (${
-        err instanceof Error ? err.message : String(err)
-      })`,
-      { file },
-    );
-  }
+  const zip = openNpz(bytes, file);
   const out: Record<string, NpyArray> = {};
-  for (const [name, data] of Object.entries(members)) {
-    if (!name.endsWith(".npy")) continue;
-    out[name.slice(0, -4)] = parseNpy(data, `${file}:${name}`);
+  for (const entry of zip.entries) {
+    if (!entry.name.endsWith(".npy")) continue;
+    out[entry.name.slice(0, -4)] = parseNpy(
+      zip.extract(entry),
+      `${file}:${entry.name}`,
+    );
   }
   return out;
 }
 
+/** Reads an archive's directory, rewording errors as NPZ errors. */
+function openNpz(bytes: Uint8Array, file: string): ZipArchive {
+  try {
+    return readZip(bytes, file, "NPZ");
+  } catch (err) {
+    if (!(err instanceof DataFormatError)) throw err;
+    throw new DataFormatError(
+      `Cannot read NPZ "${file}": not a valid zip archive (${
+        err.message.replace(/^Cannot read NPZ "[^"]*": /, "")
+      })`,
+      { file, offset: err.offset },
+    );
+  }
+}
+
+/**
+ * The archive member holding `what`: `key` when given, else the first of
+ * `defaults` present (`undefined` when none is and it is optional).
+ */
 function pick(
-  arrays: Record<string, NpyArray>,
+  zip: ZipArchive,
   key: string | undefined,
   defaults: string[],
   file: string,
@@ -204,12 +247,18 @@ function pick(
   required: boolean,
 ): NpyArray | undefined {
   const keys = key === undefined ? defaults : [key];
-  for (const k of keys) if (arrays[k]) return arrays[k];
+  for (const k of keys) {
+    const entry = zip.entries.find((e) => e.name === `${k}.npy`);
+    if (entry) return parseNpy(zip.extract(entry), `${file}:${entry.name}`);
+  }
   if (!required && key === undefined) return undefined;
+  const found = zip.entries.filter((e) => e.name.endsWith(".npy")).map((e) =>
+    e.name.slice(0, -4)
+  );
   throw new DataFormatError(
     `Cannot read NPZ "${file}": no ${what} member among "${
       keys.join('", "')
-    }"; found "${Object.keys(arrays).join('", "')}" (pass "${what}Key")`,
+    }"; found "${found.join('", "')}" (pass "${what}Key")`,
     { file },
   );
 }
@@ -219,10 +268,19 @@ function pick(
  * `N x H x W`, uint8 or float) or an `.npz` archive with images and
  * optional labels.
  *
+ * Only regular files are read (not `/dev/zero` or a FIFO), their size
+ * checked first; of an `.npz`, only the images and labels members are
+ * inflated, each bounded by the size the central directory declares and
+ * checked against its CRC-32.
+ *
  * @param path The `.npy` or `.npz` file (format detected by content).
  * @param options Scale, limit, labels, npz member names.
  * @returns The dataset, see {@linkcode npyToDataset}.
- * @throws {DataFormatError} When the file is malformed or holds NaN/Inf.
+ * @throws {DataFormatError} When the file is malformed (see
+ * {@linkcode parseNpy}, {@linkcode parseNpz}), holds NaN/Inf or bad
+ * labels, or is not a regular file.
+ * @throws {LimitError} When the file or a member is beyond
+ * {@linkcode LIMITS} or the memory available.
  * @throws {Deno.errors.NotFound} When the file is missing.
  *
  * @example A one-image uint8 file
@@ -247,11 +305,10 @@ export async function loadNpyDataset(
   path: string,
   options: NpyDatasetOptions = {},
 ): Promise<Dataset> {
-  const bytes = await Deno.readFile(path);
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    const arrays = parseNpz(bytes, path);
+  if (await isZip(path)) {
+    const zip = openNpz(await readFileBounded(path), path);
     const x = pick(
-      arrays,
+      zip,
       options.imagesKey,
       ["x", "images", "data", "arr_0"],
       path,
@@ -259,7 +316,7 @@ export async function loadNpyDataset(
       true,
     )!;
     const y = options.labels ? undefined : pick(
-      arrays,
+      zip,
       options.labelsKey,
       ["y", "labels", "arr_1"],
       path,
@@ -271,5 +328,12 @@ export async function loadNpyDataset(
       labels: options.labels ?? y?.data,
     });
   }
-  return npyToDataset(parseNpy(bytes, path), path, options);
+  return npyToDataset(await loadNpy(path), path, options);
+}
+
+/** True when the file starts with a zip signature's `PK`. */
+async function isZip(path: string): Promise<boolean> {
+  using file = await openBounded(path);
+  const b = await file.read(0, Math.min(4, file.size));
+  return b.length === 4 && b[0] === 0x50 && b[1] === 0x4b;
 }

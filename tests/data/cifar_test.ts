@@ -113,3 +113,55 @@ Deno.test("parseCifar() names the problem in bad input", async (t) => {
     );
   });
 });
+
+Deno.test("parseCifar() checks both CIFAR-100 label bytes of every kept record", async (t) => {
+  const c100 = await Deno.readFile(fixture("cifar100/train.bin"));
+  const edit = (at: number, v: number) => {
+    const b = c100.slice();
+    b[at] = v;
+    return b;
+  };
+  await t.step("a coarse label of 20 while reading fine labels", () => {
+    throws(
+      () => parseCifar(edit(3074, 20), "train.bin"),
+      (e: unknown) =>
+        e instanceof DataFormatError && e.file === "train.bin" &&
+        e.offset === 3074 &&
+        /record 1 has coarse label 20, expected 0\.\.19 for cifar100/.test(
+          e.message,
+        ),
+    );
+  });
+  await t.step("a fine label of 100 while reading coarse labels", () => {
+    throws(
+      () =>
+        parseCifar(edit(2 * 3074 + 1, 100), "train.bin", { labels: "coarse" }),
+      (e: unknown) =>
+        e instanceof DataFormatError && e.offset === 2 * 3074 + 1 &&
+        /record 2 has fine label 100, expected 0\.\.99 for cifar100/.test(
+          e.message,
+        ),
+    );
+  });
+});
+
+Deno.test("loadCifar() reads regular files only and says how many records a limit skipped", async (t) => {
+  await t.step("a device is refused", async () => {
+    await rejects(
+      loadCifar("/dev/null", { format: "cifar10" }),
+      (e: unknown) =>
+        e instanceof DataFormatError &&
+        /^Cannot read "\/dev\/null": it is a character device/.test(e.message),
+    );
+  });
+  await t.step("available counts every file, read or not", async () => {
+    // data_batch_1.bin holds 3 records, test_batch.bin 2.
+    const files = [
+      fixture("cifar10/data_batch_1.bin"),
+      fixture("cifar10/test_batch.bin"),
+    ];
+    equal((await loadCifar(files, { limit: 2 })).available, 5);
+    equal((await loadCifar(files, { limit: 4 })).available, 5);
+    equal((await loadCifar(files)).available, undefined);
+  });
+});

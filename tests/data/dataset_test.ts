@@ -1,6 +1,7 @@
 import { deepEqual, equal, throws } from "../_assert.ts";
 import { ShapeError } from "../../src/errors.ts";
 import {
+  assertDataset,
   concatDatasets,
   type Dataset,
   datasetInfo,
@@ -63,4 +64,17 @@ Deno.test("concatDatasets() stacks along N and rejects other image sizes", () =>
     () => datasetInfo({ images: new Float32Array(3), shape: [1, 2, 2, 1] }),
     /"images" has 3 values, expected N\*H\*W\*C = 4/,
   );
+});
+
+Deno.test("assertDataset() checks available against N", () => {
+  const ds = {
+    images: new Float32Array(2),
+    shape: [2, 1, 1, 1] as [number, number, number, number],
+  };
+  assertDataset({ ...ds, available: 60000 });
+  throws(
+    () => assertDataset({ ...ds, available: 1 }),
+    /"available" is 1, expected an integer >= N = 2/,
+  );
+  throws(() => assertDataset({ ...ds, available: 2.5 }), ShapeError);
 });

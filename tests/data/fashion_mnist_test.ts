@@ -1,4 +1,6 @@
 import { assert, deepEqual, equal, rejects } from "../_assert.ts";
+import { gunzipSync, gzipSync } from "fflate";
+import { DataFormatError } from "../../src/errors.ts";
 import {
   fullDataDir,
   loadBundled,
@@ -106,4 +108,42 @@ Deno.test("loadFashionMnist() falls back to the bundled subset and validates sou
   );
   await rejects(loadFashionMnist({ source: "web" as "full" }), RangeError);
   assert.ok(fm.train.names!.includes("Sneaker"));
+});
+
+Deno.test("loadFashionMnist() refuses a label outside the ten classes", async () => {
+  // The bundled files in a folder of their own, with train label 5 set to 10.
+  const from = new URL("../../data/fashion-mnist-subset/", import.meta.url);
+  const dir = await Deno.makeTempDir();
+  for (const f of ["train-images", "t10k-images", "t10k-labels"]) {
+    const name = `${f}-idx${f.endsWith("images") ? 3 : 1}-ubyte.gz`;
+    await Deno.copyFile(new URL(name, from), `${dir}/${name}`);
+  }
+  const labels = gunzipSync(
+    await Deno.readFile(new URL("train-labels-idx1-ubyte.gz", from)),
+  );
+  labels[8 + 5] = 10;
+  const path = `${dir}/train-labels-idx1-ubyte.gz`;
+  await Deno.writeFile(path, gzipSync(labels));
+  try {
+    await rejects(
+      loadFashionMnist({ source: "full", dir, limit: 20 }),
+      (e: unknown) => {
+        assert.ok(e instanceof DataFormatError, String(e));
+        equal(
+          e.message,
+          `Cannot read IDX labels "${path}": label 5 is 10, expected 0..9 (10 classes)`,
+        );
+        equal(e.file, path);
+        return true;
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadBundled() with a limit says how many images each split holds", async () => {
+  const { train, test } = await loadBundled({ limit: 5 });
+  deepEqual([train.shape[0], train.available], [5, 10000]);
+  deepEqual([test.shape[0], test.available], [5, 2000]);
 });

@@ -1,5 +1,7 @@
 import { assert, deepEqual, equal, rejects, throws } from "../_assert.ts";
+import { gzipSync } from "fflate";
 import { DataFormatError } from "../../src/errors.ts";
+import { LimitError } from "../../src/limits.ts";
 import { loadIdx, parseIdx, parseIdxDataset } from "../../src/data/idx.ts";
 import { fixture } from "./_fixtures.ts";
 
@@ -131,4 +133,131 @@ Deno.test("parseIdxDataset() rejects a label count that differs from the image c
       "l",
     ),
   );
+});
+
+Deno.test("parseIdx() checks the gzip trailer and reads concatenated members", async (t) => {
+  const raw = await Deno.readFile(fixture("idx/tiny-images-idx3-ubyte"));
+  const gz = await Deno.readFile(fixture("idx/tiny-images-idx3-ubyte.gz"));
+  await t.step("a CRC-32 that differs from the data is refused", () => {
+    const bad = gz.slice();
+    bad[bad.length - 6] ^= 0x40;
+    throws(
+      () => parseIdx(bad, "x.gz", 3),
+      isFormatError(/^Cannot read "x\.gz": gzip CRC-32 mismatch/, "x.gz"),
+    );
+  });
+  await t.step("an ISIZE that differs from the data is refused", () => {
+    const bad = gz.slice();
+    bad[bad.length - 4] += 1;
+    throws(
+      () => parseIdx(bad, "x.gz", 3),
+      isFormatError(/gzip length mismatch/, "x.gz"),
+    );
+  });
+  await t.step("two members (written by Python) read as one file", async () => {
+    const multi = await Deno.readFile(
+      fixture("gzip/multi-images-idx3-ubyte.gz"),
+    );
+    deepEqual(parseIdx(multi, "m.gz", 3).data, raw.subarray(16));
+  });
+});
+
+/** IDX image bytes: header of `dims`, then `data`. */
+function idx3(dims: number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(16 + data.length);
+  const view = new DataView(out.buffer);
+  out.set([0, 0, 8, 3]);
+  dims.forEach((d, k) => view.setUint32(4 + 4 * k, d, false));
+  out.set(data, 16);
+  return out;
+}
+
+Deno.test("parseIdx() bounds gzip inflation by the header's size and LIMITS", async (t) => {
+  await t.step("a bomb behind a 1x1x1 header stops past 17 bytes", () => {
+    // 8 MiB of zeros after a header that declares one pixel.
+    const bomb = gzipSync(idx3([1, 1, 1], new Uint8Array(1 << 23)));
+    throws(
+      () => parseIdx(bomb, "bomb.gz", 3),
+      isFormatError(
+        /inflates to more than the 17 bytes the header declares \(trailing bytes\)/,
+        "bomb.gz",
+      ),
+    );
+  });
+  await t.step("a header declaring more than maxInflatedBytes", () => {
+    // Stored blocks: 8.4 MB of gzip could hold ~8.7 GB, so the header's
+    // 8.6 GB are not plainly impossible, only beyond the limit.
+    const gz = gzipSync(idx3([8600, 1000, 1000], new Uint8Array(8_400_000)), {
+      level: 0,
+    });
+    throws(
+      () => parseIdx(gz, "big.gz", 3),
+      (e: unknown) =>
+        e instanceof LimitError && e.limit === "maxInflatedBytes" &&
+        /"big\.gz"/.test(e.message),
+    );
+  });
+  await t.step("a header declaring more than the data can hold", () => {
+    const gz = gzipSync(idx3([65535, 65535, 4], new Uint8Array(1000)));
+    throws(
+      () => parseIdx(gz, "big.gz", 3),
+      isFormatError(
+        /more than \d+ bytes of gzip data can hold \(truncated\?\)/,
+      ),
+    );
+  });
+});
+
+Deno.test("parseIdxDataset() refuses labels beyond the class names and empty images", async (t) => {
+  const img = await Deno.readFile(fixture("idx/tiny-images-idx3-ubyte"));
+  await t.step("label 3 with three names", () => {
+    const lab = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 5, 0, 1, 2, 3, 0]);
+    throws(
+      () =>
+        parseIdxDataset(img, lab, {
+          names: ["a", "b", "c"],
+          labelsFile: "l.idx",
+        }),
+      (e: unknown) => {
+        isFormatError(
+          /^Cannot read IDX labels "l\.idx": label 3 is 3, expected 0\.\.2 \(3 classes\)/,
+          "l.idx",
+        )(e);
+        equal((e as DataFormatError).offset, 8 + 3);
+        return true;
+      },
+    );
+    // Without names there is no class count to check against.
+    equal(parseIdxDataset(img, lab).labels![3], 3);
+  });
+  await t.step("images of 0 pixels", () => {
+    throws(
+      () => parseIdxDataset(idx3([2, 0, 4], new Uint8Array(0))),
+      isFormatError(/header dims \[2,0,4\] describe images with no pixels/),
+    );
+  });
+});
+
+Deno.test("loadIdx() reads regular files only and reports what a limit kept", async (t) => {
+  await t.step("a device is refused before it is read", async () => {
+    await rejects(
+      loadIdx("/dev/null"),
+      isFormatError(
+        /^Cannot read "\/dev\/null": it is a character device, not a regular file/,
+        "/dev/null",
+      ),
+    );
+  });
+  await t.step("available says how many images the files hold", async () => {
+    for (const suffix of ["", ".gz"]) {
+      const ds = await loadIdx(
+        fixture(`idx/tiny-images-idx3-ubyte${suffix}`),
+        fixture(`idx/tiny-labels-idx1-ubyte${suffix}`),
+        { limit: 2 },
+      );
+      deepEqual(ds.shape, [2, 3, 4, 1]);
+      deepEqual(Array.from(ds.labels!), [0, 1]);
+      equal(ds.available, 5);
+    }
+  });
 });

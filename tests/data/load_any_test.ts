@@ -6,6 +6,7 @@ import {
   loadAny,
 } from "../../src/data/load_any.ts";
 import { encodeNpy } from "../../src/data/npy_write.ts";
+import { DataFormatError } from "../../src/errors.ts";
 import { fixture } from "./_fixtures.ts";
 
 /** Asserts `p` rejects with a DataSourceError of `problem` and `message`. */
@@ -145,4 +146,44 @@ Deno.test("loadAny() loads each format, with the test split when there is one", 
       },
     );
   });
+});
+
+Deno.test("loadAny() applies limit to every format and reports what it kept", async () => {
+  // Each fixture's image count: npy 3, npz 3, IDX 5, CIFAR-10 batch 3 + test 2.
+  const cases: [string, number, number | undefined][] = [
+    ["npy/images_u1.npy", 3, undefined],
+    ["npy/dataset.npz", 3, undefined],
+    ["npy/dataset_compressed.npz", 3, undefined],
+    ["idx/tiny-images-idx3-ubyte", 5, undefined],
+    ["idx/tiny-images-idx3-ubyte.gz", 5, undefined],
+    ["cifar10/data_batch_1.bin", 3, undefined],
+    ["cifar10", 3, 2],
+  ];
+  for (const [rel, train, test] of cases) {
+    const d = await loadAny(fixture(rel), { limit: 1 });
+    deepEqual(
+      [
+        d.train.shape[0],
+        d.train.available,
+        d.test?.shape[0],
+        d.test?.available,
+      ],
+      [1, train, test && 1, test],
+      rel,
+    );
+  }
+});
+
+Deno.test("loadAny() and detectFormat() refuse devices, whatever the format", async () => {
+  // /dev/zero never ends: reading it whole would never return.
+  for (const dev of ["/dev/null", "/dev/zero"]) {
+    const device = (e: unknown) =>
+      e instanceof DataFormatError && e.file === dev &&
+      e.message ===
+        `Cannot read "${dev}": it is a character device, not a regular file; copy the data into a file first`;
+    for (const format of ["auto", "npy", "idx", "cifar", "folder"] as const) {
+      await rejects(() => loadAny(dev, { format }), device, `${dev} ${format}`);
+    }
+    await rejects(() => detectFormat(dev), device);
+  }
 });

@@ -118,3 +118,125 @@ Deno.test("parseNpz() rejects bytes that are not a zip", () => {
       /not a valid zip archive/.test(err.message),
   );
 });
+
+/** Offset of the first occurrence of `text` (latin1) in `bytes`. */
+function find(bytes: Uint8Array, text: string, from = 0): number {
+  const at = new TextDecoder("latin1").decode(bytes).indexOf(text, from);
+  assert.ok(at >= 0, `"${text}" not found`);
+  return at;
+}
+
+/** Writes `bytes` to a temporary `.npz` and loads it. */
+async function loadBytes(bytes: Uint8Array) {
+  const path = await Deno.makeTempFile({ suffix: ".npz" });
+  await Deno.writeFile(path, bytes);
+  try {
+    return await loadNpyDataset(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+function npzError(re: RegExp) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof DataFormatError, String(e));
+    assert.match(e.message, /^Cannot read NPZ "[^"]+\.npz": /);
+    assert.match(e.message, re);
+    return true;
+  };
+}
+
+Deno.test("loadNpyDataset() refuses .npz members that are damaged or ambiguous", async (t) => {
+  await t.step("two members named x.npy (written by Python)", async () => {
+    await rejects(
+      loadNpyDataset(fixture("npy/dup.npz")),
+      npzError(/two members named "x\.npy"/),
+    );
+  });
+  const stored = await Deno.readFile(fixture("npy/dataset.npz"));
+  await t.step("a stored member whose bytes fail its CRC-32", async () => {
+    const bad = stored.slice();
+    // The first pixel of x.npy: after its local header and 128-byte npy header.
+    bad[find(bad, "NUMPY") - 1 + 128] ^= 0x01;
+    await rejects(
+      loadBytes(bad),
+      npzError(/CRC-32 mismatch in member "x\.npy"/),
+    );
+  });
+  const deflated = await Deno.readFile(fixture("npy/dataset_compressed.npz"));
+  await t.step("a deflated member whose directory CRC differs", async () => {
+    const bad = deflated.slice();
+    const cd = find(bad, "PK\x01\x02"); // first central entry: images.npy
+    bad[cd + 16] ^= 0x01;
+    await rejects(
+      loadBytes(bad),
+      npzError(/CRC-32 mismatch in member "images\.npy"/),
+    );
+  });
+  await t.step("a directory size beyond what deflate can reach", async () => {
+    const bad = deflated.slice();
+    const cd = find(bad, "PK\x01\x02");
+    new DataView(bad.buffer).setUint32(cd + 24, 0xfffffff0, true);
+    await rejects(
+      loadBytes(bad),
+      npzError(
+        /member "images\.npy" declares 4294967280 inflated bytes, more than its \d+ compressed bytes can hold/,
+      ),
+    );
+  });
+});
+
+Deno.test("npyToDataset() refuses labels that are not class indices and images without pixels", async (t) => {
+  const arr = { data: new Uint8Array(3), dtype: "|u1", shape: [3, 1, 1] };
+  for (const bad of [-1, 2 ** 31, 0.5, NaN]) {
+    await t.step(`label ${bad}`, () => {
+      throws(
+        () => npyToDataset(arr, "l.npz", { labels: [0, bad, 1] }),
+        (e: unknown) =>
+          e instanceof DataFormatError && e.file === "l.npz" &&
+          e.message ===
+            `Cannot read NPY dataset "l.npz": label 1 is "${bad}", expected an integer in [0, 2147483647]`,
+      );
+    });
+  }
+  await t.step("H, W or C of 0", () => {
+    throws(
+      () =>
+        npyToDataset(
+          { data: new Uint8Array(0), dtype: "|u1", shape: [2, 0, 3, 1] },
+          "e.npy",
+        ),
+      /shape "\(2, 0, 3, 1\)" describes images with no pixels/,
+    );
+  });
+});
+
+Deno.test("npyToDataset() keeps bool images as 0 and 1", () => {
+  const ds = npyToDataset(
+    { data: new Uint8Array([0, 1]), dtype: "|b1", shape: [2, 1, 1] },
+    "mask.npy",
+  );
+  deepEqual(Array.from(ds.images), [0, 1]);
+});
+
+Deno.test("loadNpyDataset() applies limit and says how many images the file holds", async () => {
+  for (
+    const name of ["images_u1.npy", "dataset.npz", "dataset_compressed.npz"]
+  ) {
+    const ds = await loadNpyDataset(fixture(`npy/${name}`), { limit: 2 });
+    deepEqual(ds.shape, [2, 2, 2, 1], name);
+    deepEqual(Array.from(ds.images), expectedImages.slice(0, 8), name);
+    equal(ds.available, 3, name);
+  }
+  const all = await loadNpyDataset(fixture("npy/dataset.npz"), { limit: 3 });
+  equal(all.available, undefined);
+});
+
+Deno.test("loadNpyDataset() reads regular files only", async () => {
+  await rejects(
+    loadNpyDataset("/dev/null"),
+    (e: unknown) =>
+      e instanceof DataFormatError &&
+      /^Cannot read "\/dev\/null": it is a character device/.test(e.message),
+  );
+});

@@ -1,5 +1,6 @@
 import { assert, deepEqual, equal, throws } from "../_assert.ts";
 import { DataFormatError } from "../../src/errors.ts";
+import { LimitError } from "../../src/limits.ts";
 import { loadNpy, parseNpy } from "../../src/data/npy.ts";
 import { fixture } from "./_fixtures.ts";
 
@@ -179,4 +180,100 @@ Deno.test("parseNpy() copies the data (no aliasing of the input)", async () => {
   const arr = parseNpy(bytes, "u1.npy");
   bytes[bytes.length - 1] = 0;
   equal(arr.data[arr.data.length - 1], 210);
+});
+
+/** A version 1.0 `.npy` file with `header` (padded as NumPy pads) and `data`. */
+function npyWith(header: string, data: Uint8Array): Uint8Array {
+  const len = Math.ceil((10 + header.length + 1) / 64) * 64 - 10;
+  const out = new Uint8Array(10 + len + data.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, len & 0xff, len >> 8]);
+  out.set(new TextEncoder().encode(header.padEnd(len - 1) + "\n"), 10);
+  out.set(data, 10 + len);
+  return out;
+}
+
+Deno.test("parseNpy() reads the header as the dict NumPy writes, nothing looser", async (t) => {
+  const eight = new Uint8Array(8); // two float32 zeros
+  const ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+  deepEqual(parseNpy(npyWith(ok, eight), "ok.npy").shape, [2]);
+  const cases: [string, string, RegExp][] = [
+    [
+      "a key twice (NumPy would read the last one)",
+      "{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+      /header has the key "descr" twice/,
+    ],
+    [
+      "shape twice",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'shape': (1,), }",
+      /header has the key "shape" twice/,
+    ],
+    [
+      "an unknown key",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}",
+      /header has the key "extra"; expected only "descr", "fortran_order" and "shape"/,
+    ],
+    [
+      "a shape that is not a tuple",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2), }",
+      /"shape" must be a tuple, found "\(2\)" \(a 1-d shape is written "\(2,\)"\)/,
+    ],
+    [
+      "entries without commas",
+      "{'descr': '<f4' 'fortran_order': False 'shape': (2,)}",
+      /header is not a dict literal: expected "," or "}" at character 16/,
+    ],
+    [
+      "text after the dict",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } junk",
+      /expected a header dict/,
+    ],
+    [
+      "fortran_order not a bool",
+      "{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }",
+      /"fortran_order" must be True or False, found "0"/,
+    ],
+  ];
+  for (const [name, header, re] of cases) {
+    await t.step(name, () => {
+      throws(() => parseNpy(npyWith(header, eight), "h.npy"), (e: unknown) => {
+        assert.ok(e instanceof DataFormatError, String(e));
+        assert.match(e.message, /^Cannot read NPY "h\.npy": /);
+        assert.match(e.message, re);
+        equal(e.file, "h.npy");
+        return true;
+      });
+    });
+  }
+});
+
+Deno.test("loadNpy() reads regular files only", async () => {
+  await assert.rejects(loadNpy("/dev/null"), (e: unknown) => {
+    assert.ok(e instanceof DataFormatError, String(e));
+    assert.match(
+      e.message,
+      /^Cannot read "\/dev\/null": it is a character device/,
+    );
+    return true;
+  });
+});
+
+Deno.test("loadNpy() checks the declared size before allocating", async () => {
+  // A sparse file whose header declares 2^32 float64 (32 GiB) and that is
+  // that long: refused by LIMITS before a byte of data is read.
+  const header =
+    "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296,), }";
+  const head = npyWith(header, new Uint8Array(0));
+  const path = await Deno.makeTempFile({ suffix: ".npy" });
+  try {
+    await Deno.writeFile(path, head);
+    await Deno.truncate(path, head.length + 2 ** 35);
+    await assert.rejects(
+      loadNpy(path),
+      (e: unknown) =>
+        e instanceof LimitError && e.limit === "maxArrayBytes" &&
+        e.requested === 2 ** 35,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
 });
