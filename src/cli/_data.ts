@@ -12,6 +12,7 @@ import {
   loadAny,
   type LoadedData,
 } from "../data/load_any.ts";
+import { loadNotes } from "../data/load_notes.ts";
 import { UsageError } from "./usage_error.ts";
 
 /**
@@ -55,7 +56,12 @@ export async function loadData(
   options: { limit?: number } = {},
 ): Promise<LoadedData> {
   try {
-    return await loadAny(path ?? "bundled", { format, limit: options.limit });
+    const data = await loadAny(path ?? "bundled", {
+      format,
+      limit: options.limit,
+    });
+    for (const note of loadNotes(data)) console.error(`data: ${note}`);
+    return data;
   } catch (e) {
     if (e instanceof DataSourceError) throw usageError(e);
     throw e;

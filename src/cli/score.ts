@@ -7,7 +7,6 @@ import { selectBackend } from "../backend.ts";
 import { KnnDetector } from "../detectors/knn_detector.ts";
 import { loadModel } from "../model/vae_model.ts";
 import { writeFileAtomic } from "../model/io.ts";
-import { subset } from "../data/dataset.ts";
 import type { Command } from "./parse.ts";
 import { UsageError } from "./_args.ts";
 import { loadData } from "./_data.ts";
@@ -33,11 +32,8 @@ export async function runScore(
         `Cannot use --model "${cmd.model}": it has no latent bank; retrain it with train`,
       );
     }
-    const data = await loadData(cmd.data, cmd.format);
-    let ds = cmd.split === "test" ? (data.test ?? data.train) : data.train;
-    if (cmd.limit !== undefined && cmd.limit < ds.shape[0]) {
-      ds = subset(ds, Array.from({ length: cmd.limit }, (_, i) => i));
-    }
+    const data = await loadData(cmd.data, cmd.format, { limit: cmd.limit });
+    const ds = cmd.split === "test" ? (data.test ?? data.train) : data.train;
     const [h, w, c] = model.config.inputShape;
     if (ds.shape[1] !== h || ds.shape[2] !== w || ds.shape[3] !== c) {
       throw new UsageError(

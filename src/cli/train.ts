@@ -123,7 +123,7 @@ export async function runTrain(
     cmd.resume ? "resume" : cmd.overwrite ? "overwrite" : "new",
   );
   const dir = folder.path;
-  const { history, interrupted } = await writingInto(folder, async () => {
+  const { history, interrupted, held } = await writingInto(folder, async () => {
     const r = await trainVAE(train, {
       ...opts,
       semiSupervised: cmd.semiSupervised || opts.semiSupervised,
@@ -136,8 +136,15 @@ export async function runTrain(
     } finally {
       r.model.dispose();
     }
-    return r;
+    return { ...r, held: r.validationIndices.length };
   });
+  if (held > 0) {
+    log(
+      `data: held out ${held} of ${
+        train.shape[0]
+      } images for validation (validationSplit); not in the bank`,
+    );
+  }
   const last = history[history.length - 1];
   const summary = {
     out: dir,

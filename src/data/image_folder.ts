@@ -355,6 +355,7 @@ export async function loadImageFolder(
       { file: dir },
     );
   }
+  const available = entries.length;
   if (options.limit !== undefined) {
     entries = entries.slice(0, options.limit);
     ids = ids.slice(0, options.limit);
@@ -364,6 +365,7 @@ export async function loadImageFolder(
     ids,
     skipped: state.skipped,
   };
+  if (entries.length < available) ds.available = available;
   if (names) ds.names = names;
   else delete ds.labels;
   return ds;

@@ -26,6 +26,7 @@ import { loadIdx } from "./idx.ts";
 import { loadCifar } from "./cifar.ts";
 import { loadNpyDataset } from "./npy_dataset.ts";
 import { loadImageFolder } from "./image_folder.ts";
+import type { SkippedEntries } from "./skipped_entries.ts";
 import { assertRegularFile } from "./_read_bounded.ts";
 
 /**
@@ -105,6 +106,8 @@ export interface LoadedData {
   test?: Dataset;
   /** Where the images came from: the path, or the bundled set's name. */
   source: string;
+  /** What an image folder left out on purpose, by reason. */
+  skipped?: SkippedEntries;
 }
 
 /**
@@ -370,8 +373,10 @@ export async function loadAny(
       };
     case "npy":
       return { train: await loadNpyDataset(path, { limit }), source: path };
-    case "folder":
-      return { train: await loadImageFolder(path, { limit }), source: path };
+    case "folder": {
+      const { skipped, ...train } = await loadImageFolder(path, { limit });
+      return { train, source: path, skipped };
+    }
     default: {
       const never: never = kind;
       throw new RangeError(`Cannot load "${path}": unknown format "${never}"`);

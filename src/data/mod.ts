@@ -72,6 +72,7 @@ export {
   detectFormat,
   loadAny,
 } from "./load_any.ts";
+export { loadNotes } from "./load_notes.ts";
 export type {
   FashionMnistOptions,
   FashionMnistSplits,

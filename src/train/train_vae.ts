@@ -39,6 +39,11 @@ export interface TrainResult {
   history: EpochLog[];
   /** Training stopped early (signal or Ctrl-C); a checkpoint was written. */
   interrupted: boolean;
+  /**
+   * The images held out for validation (`validationSplit`; sorted indices
+   * into the dataset, empty without a split): not trained on, not in the bank.
+   */
+  validationIndices: number[];
 }
 
 /**
@@ -142,7 +147,12 @@ export async function trainVAE(
     );
     model.bank = { data: bank, shape: [idx.length, opts.latentDim] };
   }
-  return { model, history: run.history, interrupted: run.interrupted };
+  return {
+    model,
+    history: run.history,
+    interrupted: run.interrupted,
+    validationIndices: run.validationIndices,
+  };
 }
 
 /** Rejects datasets the VAE cannot train on. */
