@@ -1,4 +1,4 @@
-import { assertClose, equal, ok, rejects } from "./_assert.ts";
+import { assertClose, deepEqual, equal, ok, rejects } from "./_assert.ts";
 import {
   angleCosines,
   BackendError,
@@ -35,27 +35,44 @@ Deno.test("selectBackend() rejects unknown names with a RangeError", async () =>
 });
 
 Deno.test("selectBackend() reads HSVAE_BACKEND when no choice is given", async () => {
-  const old = Deno.env.get("HSVAE_BACKEND");
-  try {
-    Deno.env.set("HSVAE_BACKEND", "cpu");
-    const r = await selectBackend();
-    equal(r.backend, "cpu");
-    equal(r.source, "env");
-    Deno.env.set("HSVAE_BACKEND", "tpu");
-    await rejects(() => selectBackend(), /HSVAE_BACKEND="tpu"/);
-    // an explicit choice wins over the variable
-    Deno.env.set("HSVAE_BACKEND", "cpu");
-    equal((await selectBackend("wasm")).backend, "wasm");
-  } finally {
-    if (old === undefined) Deno.env.delete("HSVAE_BACKEND");
-    else Deno.env.set("HSVAE_BACKEND", old);
-    await selectBackend("wasm");
-  }
+  // in a child process: the variable is process-wide, and the test runner
+  // may run other test modules (and their subprocesses) at the same time
+  const module = new URL("../src/backend.ts", import.meta.url).href;
+  const run = async (value: string, code: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `const { selectBackend } = await import(${JSON.stringify(module)});
+         ${code}`,
+      ],
+      env: { HSVAE_BACKEND: value },
+    }).output();
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout).trim(),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  };
+  const cpu = await run(
+    "cpu",
+    `const r = await selectBackend();
+     console.log(JSON.stringify([r.backend, r.source]));`,
+  );
+  deepEqual(JSON.parse(cpu.stdout), ["cpu", "env"], cpu.stderr);
+  const bad = await run(
+    "tpu",
+    `try { await selectBackend(); } catch (e) { console.log(e.message); }`,
+  );
+  ok(/HSVAE_BACKEND="tpu"/.test(bad.stdout), bad.stdout + bad.stderr);
+  // an explicit choice wins over the variable
+  const explicit = await run(
+    "cpu",
+    `console.log((await selectBackend("wasm")).backend);`,
+  );
+  equal(explicit.stdout, "wasm", explicit.stderr);
 });
 
 Deno.test("selectBackend('auto') prefers a real GPU adapter, else WASM-SIMD", async () => {
-  const old = Deno.env.get("HSVAE_BACKEND");
-  Deno.env.delete("HSVAE_BACKEND");
   try {
     const gpu = await probeWebGpu();
     const r = await selectBackend("auto");
@@ -67,7 +84,6 @@ Deno.test("selectBackend('auto') prefers a real GPU adapter, else WASM-SIMD", as
     }
     equal(r.webgpu.available, gpu.available);
   } finally {
-    if (old !== undefined) Deno.env.set("HSVAE_BACKEND", old);
     await selectBackend("wasm");
   }
 });

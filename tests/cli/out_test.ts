@@ -6,17 +6,14 @@ import { encodeNpy } from "../../src/data/npy_write.ts";
 /** Runs the CLI in this process, capturing what it prints. */
 async function cli(
   argv: string[],
-  cwd?: string,
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const out: string[] = [];
   const err: string[] = [];
   const { log, error } = console;
-  const here = Deno.cwd();
   console.log = (...a: unknown[]) => out.push(a.join(" "));
   console.error = (...a: unknown[]) => err.push(a.join(" "));
   const t0 = performance.now();
   try {
-    if (cwd) Deno.chdir(cwd);
     const code = await main(argv);
     return {
       code,
@@ -25,10 +22,43 @@ async function cli(
       ms: performance.now() - t0,
     };
   } finally {
-    Deno.chdir(here);
     console.log = log;
     console.error = error;
   }
+}
+
+/**
+ * Runs the CLI once per `argvs` entry in a child process whose working
+ * folder is `cwd` (the working folder is process-wide, and other test
+ * modules run beside this one), capturing what each run prints.
+ */
+async function cliIn(
+  cwd: string,
+  argvs: string[][],
+): Promise<{ code: number; stdout: string; stderr: string }[]> {
+  const cliUrl = new URL("../../cli.ts", import.meta.url).href;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--config",
+      new URL("../../deno.json", import.meta.url).pathname,
+      `const { main } = await import(${JSON.stringify(cliUrl)});
+       const results = [];
+       for (const argv of ${JSON.stringify(argvs)}) {
+         const out = [], err = [];
+         console.log = (...a) => out.push(a.join(" "));
+         console.error = (...a) => err.push(a.join(" "));
+         const code = await main(argv);
+         results.push({ code, stdout: out.join("\\n"), stderr: err.join("\\n") });
+       }
+       Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(results)));`,
+    ],
+    cwd,
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  equal(out.code, 0, text + new TextDecoder().decode(out.stderr));
+  return JSON.parse(text);
 }
 
 /** Exit `code`, one error line matching `re`, no raw OS error, no stack. */
@@ -69,17 +99,15 @@ Deno.test("cli: an empty or unusable --out is a usage error and writes nothing",
   const TINY = TINY_FLAGS;
   const cwd = await Deno.makeTempDir();
   try {
-    for (
-      const argv of [
-        ["train", ...TINY, "--out", ""],
-        ["score", "--model", "m", "--out", ""],
-        ["eval", "--out", ""],
-        ["demo", "--out", ""],
-        ["train", "--out", " "],
-        ["train", "--out", "a\0b"],
-      ]
-    ) {
-      const r = await cli(argv, cwd);
+    const empty = await cliIn(cwd, [
+      ["train", ...TINY, "--out", ""],
+      ["score", "--model", "m", "--out", ""],
+      ["eval", "--out", ""],
+      ["demo", "--out", ""],
+      ["train", "--out", " "],
+      ["train", "--out", "a\0b"],
+    ]);
+    for (const r of empty) {
       assertError(
         r,
         2,
@@ -88,18 +116,23 @@ Deno.test("cli: an empty or unusable --out is a usage error and writes nothing",
     }
     equal((await names(cwd)).length, 0);
     await Deno.writeTextFile(`${cwd}/file`, "x");
+    const [inWay, parent, both] = await cliIn(cwd, [
+      ["train", ...TINY, "--out", "file"],
+      ["train", ...TINY, "--out", "file/run"],
+      ["train", "--resume", "--overwrite"],
+    ]);
     assertError(
-      await cli(["train", ...TINY, "--out", "file"], cwd),
+      inWay,
       2,
       /^error: Cannot write "file": it is a file, not a folder; /,
     );
     assertError(
-      await cli(["train", ...TINY, "--out", "file/run"], cwd),
+      parent,
       2,
       /^error: Cannot write "file\/run": its parent "file" is a file, not a folder; /,
     );
     assertError(
-      await cli(["train", "--resume", "--overwrite"], cwd),
+      both,
       2,
       /--resume continues the run in --out, --overwrite replaces it/,
     );
