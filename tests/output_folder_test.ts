@@ -1,4 +1,5 @@
 import { equal, ok, rejects, throws } from "./_assert.ts";
+import { holdOutputFolder } from "./_lock_holder.ts";
 import {
   checkOutputPath,
   LOCK_FILE,
@@ -6,8 +7,6 @@ import {
   OutputFolderError,
   outputFolderErrorFrom,
 } from "../src/output_folder.ts";
-
-const MODULE = new URL("../src/output_folder.ts", import.meta.url).href;
 
 /** A rejection with `OutputFolderError` of `problem` whose message matches. */
 function isProblem(problem: string, re: RegExp) {
@@ -78,29 +77,8 @@ Deno.test("openOutputFolder() refuses unusable paths with a clear message", asyn
 
 Deno.test("openOutputFolder() locks the folder against another process until it ends, even by SIGKILL", async () => {
   const dir = `${await Deno.makeTempDir()}/run`;
-  const holder = new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      `const { openOutputFolder } = await import(${JSON.stringify(MODULE)});
-       const f = await openOutputFolder(${
-        JSON.stringify(dir)
-      }, { kind: "train" });
-       console.log("locked");
-       await new Promise(() => setInterval(() => {}, 1000));`,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
   try {
-    const reader = holder.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let seen = "";
-    while (!seen.includes("locked")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`holder exited early: ${seen}`);
-      seen += value;
-    }
-    reader.releaseLock();
+    await using holder = await holdOutputFolder(dir, { kind: "train" });
     await rejects(
       openOutputFolder(dir, { kind: "train", mode: "resume" }),
       isProblem(
@@ -110,18 +88,13 @@ Deno.test("openOutputFolder() locks the folder against another process until it 
         ),
       ),
     );
-    holder.kill("SIGKILL");
-    await holder.status;
-    await holder.stdout.cancel().catch(() => {});
+    await holder.kill();
     // the kernel dropped the lock with the process
     const folder = await openOutputFolder(dir, { kind: "train" });
     ok((await Deno.stat(folder.lockPath)).isFile);
     folder.release();
     folder.release(); // twice is fine
   } finally {
-    try {
-      holder.kill("SIGKILL");
-    } catch { /* already gone */ }
     await Deno.remove(dir.replace(/\/run$/, ""), { recursive: true });
   }
 });

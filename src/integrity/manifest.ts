@@ -23,6 +23,7 @@
 import { DataFormatError } from "../errors.ts";
 import { LIMITS } from "../limits.ts";
 import { writeFileAtomic } from "../model/io.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** The `format` field of every `manifest.json`. */
 export const MANIFEST_FORMAT = "hsvae-manifest";
@@ -88,23 +89,8 @@ export interface VerifiedFolder {
   readFile(path: string): Uint8Array;
 }
 
-function hex(bytes: ArrayBuffer): string {
-  return Array.from(
-    new Uint8Array(bytes),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-}
-
-async function sha256(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string"
-    ? new TextEncoder().encode(data)
-    : data;
-  return hex(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-}
-
 function filesDigest(files: ManifestEntry[]): Promise<string> {
-  return sha256(JSON.stringify(
+  return sha256Hex(JSON.stringify(
     files.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
   ));
 }
@@ -161,7 +147,11 @@ export async function writeManifest(dir: string): Promise<Manifest> {
   const files: ManifestEntry[] = [];
   for (const path of paths) {
     const bytes = await Deno.readFile(`${dir}/${path}`);
-    files.push({ path, size: bytes.byteLength, sha256: await sha256(bytes) });
+    files.push({
+      path,
+      size: bytes.byteLength,
+      sha256: await sha256Hex(bytes),
+    });
   }
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
@@ -362,7 +352,7 @@ export async function verifyManifest(
         `"${file}" holds ${bytes.byteLength} bytes but the manifest records ${entry.size}; the file changed while it was read`,
       );
     }
-    const actual = await sha256(bytes);
+    const actual = await sha256Hex(bytes);
     if (actual !== entry.sha256) {
       fail(
         file,

@@ -13,6 +13,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import { MANIFEST_FILE } from "./manifest.ts";
+import { pathExists } from "./path_exists.ts";
 
 /** Options of {@linkcode replaceFolder}. */
 export interface ReplaceFolderOptions {
@@ -40,19 +41,9 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 async function emptyOrManifest(target: string): Promise<boolean> {
   for await (const _ of Deno.readDir(target)) {
-    return await exists(`${target}/${MANIFEST_FILE}`);
+    return await pathExists(`${target}/${MANIFEST_FILE}`);
   }
   return true;
 }
@@ -99,7 +90,7 @@ export async function leftoverFolders(
       out.push({
         path,
         kind: m[1] as "tmp" | "old",
-        complete: await exists(`${path}/${MANIFEST_FILE}`),
+        complete: await pathExists(`${path}/${MANIFEST_FILE}`),
       });
     }
   } catch (e) {

@@ -37,6 +37,8 @@ import {
   writeManifest,
 } from "../integrity/manifest.ts";
 import { leftoverFolders, replaceFolder } from "../integrity/replace_folder.ts";
+import { pathExists } from "../integrity/path_exists.ts";
+import { peekJsonObject } from "../integrity/peek_json_object.ts";
 import { splitEncoderHead } from "./encoder_head.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -723,39 +725,17 @@ const CONFIG_FILE = "config.json";
 const BANK_FILE = "bank.bin";
 const FIX = "save the model again";
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /** A folder `save` may replace: empty, or one a save wrote. */
 async function isModelFolderOrEmpty(dir: string): Promise<boolean> {
   for await (const _ of Deno.readDir(dir)) {
-    return await exists(`${dir}/${MANIFEST_FILE}`) ||
-      await exists(`${dir}/${CONFIG_FILE}`);
+    return await pathExists(`${dir}/${MANIFEST_FILE}`) ||
+      await pathExists(`${dir}/${CONFIG_FILE}`);
   }
   return true;
 }
 
 function fail(file: string, reason: string, offset?: number): never {
   throw new DataFormatError(`Cannot load model: ${reason}`, { file, offset });
-}
-
-/** `config.json`'s format fields, parsed without trusting the file. */
-async function peekConfig(
-  configPath: string,
-): Promise<Record<string, unknown> | null> {
-  try {
-    const saved = JSON.parse(await Deno.readTextFile(configPath));
-    return saved !== null && typeof saved === "object" ? saved : null;
-  } catch {
-    return null;
-  }
 }
 
 function otherVersion(configPath: string, saved: Record<string, unknown>) {
@@ -808,14 +788,14 @@ async function verifyModelFolder(dir: string): Promise<VerifiedFolder> {
       `"${dir}" is not a folder; pass a folder written by VaeModel.save()`,
     );
   }
-  if (!(await exists(manifestPath))) {
-    if (!(await exists(configPath))) {
+  if (!(await pathExists(manifestPath))) {
+    if (!(await pathExists(configPath))) {
       fail(
         configPath,
         `"${configPath}" is missing; is "${dir}" a directory written by VaeModel.save()?`,
       );
     }
-    const saved = await peekConfig(configPath);
+    const saved = await peekJsonObject(configPath);
     if (saved !== null && saved.format !== MODEL_FORMAT) {
       fail(
         configPath,
@@ -836,7 +816,7 @@ async function verifyModelFolder(dir: string): Promise<VerifiedFolder> {
     return await verifyManifest(dir, { action: "load model", fix: FIX });
   } catch (e) {
     if (e instanceof DataFormatError) {
-      const saved = await peekConfig(configPath);
+      const saved = await peekJsonObject(configPath);
       if (
         saved !== null && saved.format === MODEL_FORMAT &&
         typeof saved.formatVersion === "number" &&

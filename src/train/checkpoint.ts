@@ -25,6 +25,8 @@ import {
   writeManifest,
 } from "../integrity/manifest.ts";
 import { replaceFolder } from "../integrity/replace_folder.ts";
+import { pathExists } from "../integrity/path_exists.ts";
+import { peekJsonObject } from "../integrity/peek_json_object.ts";
 import type { LoopSettings } from "./loop_options.ts";
 import {
   loadOptimizer,
@@ -183,16 +185,6 @@ function fail(file: string, reason: string): never {
   throw new DataFormatError(`Cannot resume: ${reason}`, { file });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /** The directory `latest.json` names, or `null` when there is none. */
 async function readPointer(root: string): Promise<string | null> {
   const file = `${root}/${POINTER_FILE}`;
@@ -217,7 +209,7 @@ async function readPointer(root: string): Promise<string | null> {
       `"${file}" does not name a checkpoint directory ({ "checkpoint": "epoch-..." }); delete "${root}" to start over`,
     );
   }
-  if (!(await exists(`${root}/${name}`))) {
+  if (!(await pathExists(`${root}/${name}`))) {
     fail(
       file,
       `"${file}" names "${name}", which is missing; delete "${root}" to start over`,
@@ -233,7 +225,7 @@ async function fixFor(root: string, path: string): Promise<string> {
     const p = `${root}/${e.name}`;
     if (
       e.isDirectory && /^epoch-[A-Za-z0-9-]+$/.test(e.name) && p !== path &&
-      await exists(`${p}/${MANIFEST_FILE}`)
+      await pathExists(`${p}/${MANIFEST_FILE}`)
     ) others.push(e.name);
   }
   others.sort().reverse();
@@ -251,18 +243,6 @@ function otherFormat(file: string, state: Record<string, unknown>): never {
   );
 }
 
-/** `state.json`'s format fields, parsed without trusting the file. */
-async function peekState(
-  file: string,
-): Promise<Record<string, unknown> | null> {
-  try {
-    const state = JSON.parse(await Deno.readTextFile(file));
-    return state !== null && typeof state === "object" ? state : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Checks the checkpoint against its manifest; a checkpoint of another
  * format version is told so first, and one without a manifest (written by
@@ -276,14 +256,14 @@ async function verifyCheckpoint(
   const manifest = `${path}/${MANIFEST_FILE}`;
   const fix = await fixFor(root, path);
   const rejectOtherFormat = async () => {
-    const state = await peekState(file);
+    const state = await peekJsonObject(file);
     if (
       state !== null && state.format === CHECKPOINT_FORMAT &&
       typeof state.formatVersion === "number" &&
       state.formatVersion !== CHECKPOINT_VERSION
     ) otherFormat(file, state);
   };
-  if (!(await exists(manifest))) {
+  if (!(await pathExists(manifest))) {
     await rejectOtherFormat();
     fail(
       manifest,

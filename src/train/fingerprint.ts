@@ -9,6 +9,7 @@
  * @module
  */
 import type { Dataset } from "../data/dataset.ts";
+import { sha256Hex } from "../integrity/sha256.ts";
 
 /** What identifies a dataset (see {@linkcode dataFingerprint}). */
 export interface DataFingerprint {
@@ -24,11 +25,6 @@ export interface DataFingerprint {
   imagesSha256: string;
   /** SHA-256 (hex) of the labels as int32 bytes, or `null` without labels. */
   labelsSha256: string | null;
-}
-
-async function sha256(bytes: ArrayBufferView<ArrayBuffer>): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -61,12 +57,8 @@ export async function dataFingerprint(
   return {
     source: source ?? null,
     shape: [...dataset.shape],
-    imagesSha256: await sha256(
-      dataset.images as Float32Array<ArrayBuffer>,
-    ),
-    labelsSha256: dataset.labels
-      ? await sha256(dataset.labels as Int32Array<ArrayBuffer>)
-      : null,
+    imagesSha256: await sha256Hex(dataset.images),
+    labelsSha256: dataset.labels ? await sha256Hex(dataset.labels) : null,
   };
 }
 

@@ -13,6 +13,7 @@ import { mulberry32 } from "../../src/random.ts";
 import { DataFormatError } from "../../src/errors.ts";
 import type { LoopOptions } from "../../src/train/loop_options.ts";
 import { trainLoop } from "../../src/train/loop.ts";
+import { holdOutputFolder } from "../_lock_holder.ts";
 import type { Checkpoint } from "../../src/train/checkpoint.ts";
 import type { EpochSummary, TrainStep } from "../../src/train/train_step.ts";
 
@@ -345,30 +346,11 @@ Deno.test("trainLoop() refuses resumes that cannot continue the same run", async
 
 Deno.test("trainLoop() refuses an outDir another process is training into", async () => {
   const dir = await Deno.makeTempDir();
-  const module = new URL("../../src/output_folder.ts", import.meta.url).href;
-  const other = new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      `const { openOutputFolder } = await import(${JSON.stringify(module)});
-       await openOutputFolder(${
-        JSON.stringify(dir)
-      }, { kind: "train", mode: "resume" });
-       console.log("locked");
-       await new Promise(() => setInterval(() => {}, 1000));`,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
   try {
-    const reader = other.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let seen = "";
-    while (!seen.includes("locked")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the other process exited early: ${seen}`);
-      seen += value;
-    }
-    reader.releaseLock();
+    await using other = await holdOutputFolder(dir, {
+      kind: "train",
+      mode: "resume",
+    });
     await rejects(
       train({ outDir: dir, epochs: 1 }),
       /Cannot write ".*": another hsvae train run \(pid \d+, .*\) is writing into it/,
@@ -377,16 +359,11 @@ Deno.test("trainLoop() refuses an outDir another process is training into", asyn
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
     deepEqual(names, [".hsvae.lock"]);
-    other.kill("SIGKILL");
-    await other.status;
-    await other.stdout.cancel().catch(() => {});
+    await other.kill();
     // once it is gone the folder is free again
     const res = await train({ outDir: dir, epochs: 1 });
     equal(res.history.length, 1);
   } finally {
-    try {
-      other.kill("SIGKILL");
-    } catch { /* already gone */ }
     await Deno.remove(dir, { recursive: true });
   }
 });
