@@ -62,3 +62,5 @@ export * from "./src/report/mod.ts";
 export { encodeNpy, saveNpy } from "./src/data/npy_write.ts";
 export * from "./src/detectors/features.ts";
 export * from "./src/detectors/reconstruction_detector.ts";
+export * from "./src/generate/frechet_distance.ts";
+export * from "./src/generate/concentration.ts";
